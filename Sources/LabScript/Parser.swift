@@ -1,0 +1,249 @@
+import WinsockModel
+
+/// Parses one piece of a line (one command) against the catalog.
+public func parseCommand(_ piece: Piece) -> Result<Command, Diagnostic> {
+    do throws(Diagnostic) {
+        return .success(try parse(piece.tokens))
+    } catch {
+        return .failure(error)
+    }
+}
+
+func parse(_ all: [Token]) throws(Diagnostic) -> Command {
+    var tokens = all
+    var expected: InlineExpectation? = nil
+    if let arrow = tokens.firstIndex(where: \.isArrow) {
+        let after = tokens[(arrow + 1)...]
+        guard let first = after.first else {
+            throw Diagnostic(column: tokens[arrow].column, "=> needs the expected result after it (for example `close h1 => 0`)")
+        }
+        if let second = after.dropFirst().first(where: \.isArrow) {
+            throw Diagnostic(column: second.column, "only one => per command")
+        }
+        expected = InlineExpectation(value: after.map(\.text).joined(separator: " "), column: first.column)
+        tokens = Array(tokens[..<arrow])
+        guard !tokens.isEmpty else {
+            throw Diagnostic(column: all[arrow].column, "=> follows a provider call (for example `close h1 => 0`)")
+        }
+    }
+    let head = tokens[0]
+    guard let spec = commandSpec(named: head.text) else {
+        throw Diagnostic(column: head.column, unknownCommandMessage(head.text))
+    }
+    let built = try match(spec, Array(tokens.dropFirst()), commandColumn: head.column)
+    switch built {
+    case .call(let c, let t):
+        return .call(c, thread: t, expected: expected)
+    case .command(let c):
+        if let expected {
+            throw Diagnostic(column: expected.column - 3, "=> follows a provider call; `\(spec.name)` is a session command")
+        }
+        return c
+    }
+}
+
+func unknownCommandMessage(_ word: String) -> String {
+    var message = "unknown command \(quoted(word))"
+    if let suggestion = closestCommand(to: word) { message += " (did you mean `\(suggestion)`?)" }
+    return message + "; `help` lists the commands"
+}
+
+/// The catalog name or alias nearest to a misspelt word, if one is close.
+func closestCommand(to word: String) -> String? {
+    let w = Array(word.lowercased())
+    guard w.count <= 40 else { return nil }
+    var best: (String, Int)? = nil
+    for spec in commandCatalog {
+        for name in [spec.name] + spec.aliases {
+            let d = editDistance(w, Array(name.lowercased()))
+            if d <= max(1, min(2, w.count / 3)) && d < (best?.1 ?? .max) { best = (name, d) }
+        }
+    }
+    return best?.0
+}
+
+func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var row = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...b.count {
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = row
+    }
+    return previous[b.count]
+}
+
+/// What the grammar wanted where matching stopped: for error messages and completion.
+public enum Wanted: Hashable, Sendable {
+    case keyword(String)
+    case name(NameKind)
+    case value(String)
+    case rest(String)
+    case call
+    case end
+
+    /// How an error message names it.
+    var display: String? {
+        switch self {
+        case .keyword(let w): w
+        case .name(let k): k.noun
+        case .value(let label): label
+        case .rest(let label): "<\(label)>"
+        case .call: "<provider call>"
+        case .end: nil
+        }
+    }
+}
+
+/// A backtracking matcher over a command's forms that remembers the furthest point any form
+/// reached, so the error names the word that broke the line.
+struct Matcher {
+    let tokens: [Token]
+    /// Completion mode: a rest pattern at the last position reports itself instead of matching.
+    var collecting = false
+    var furthest = -1
+    var wanted: [Wanted] = []
+    var detail: Diagnostic? = nil
+
+    mutating func fail(at position: Int, _ w: Wanted) {
+        if position > furthest {
+            furthest = position; wanted = [w]; detail = nil
+        } else if position == furthest, !wanted.contains(w) {
+            wanted.append(w)
+        }
+    }
+
+    mutating func fail(at position: Int, detail d: Diagnostic) {
+        if position > furthest || (position == furthest && detail == nil) {
+            furthest = position; detail = d
+            if wanted.isEmpty == false && position > furthest { wanted = [] }
+        }
+    }
+
+    mutating func match(_ patterns: ArraySlice<Pattern>, at position: Int, _ values: [Argument]) -> [Argument]? {
+        guard let p = patterns.first else {
+            if position == tokens.count { return values }
+            fail(at: position, .end)
+            return nil
+        }
+        for (next, value) in candidates(p, at: position) {
+            if let done = match(patterns.dropFirst(), at: next, values + [value]) { return done }
+        }
+        return nil
+    }
+
+    /// The ways `p` can match at `position`: (position after it, its value).
+    mutating func candidates(_ p: Pattern, at position: Int) -> [(Int, Argument)] {
+        let token = position < tokens.count ? tokens[position] : nil
+        switch p {
+        case .word(let w):
+            if token?.folded == w.lowercased() { return [(position + 1, .keyword(w.lowercased()))] }
+            fail(at: position, .keyword(w))
+            return []
+        case .choice(let words):
+            if let t = token, words.contains(where: { $0.lowercased() == t.folded }) {
+                return [(position + 1, .keyword(t.folded))]
+            }
+            for w in words { fail(at: position, .keyword(w)) }
+            return []
+        case .name(let kind):
+            guard let t = token else { fail(at: position, .name(kind)); return [] }
+            do throws(Diagnostic) {
+                if let n = try kind.parse(t) { return [(position + 1, .name(kind, n))] }
+            } catch {
+                fail(at: position, detail: error)
+                return []
+            }
+            fail(at: position, .name(kind))
+            return []
+        case .number(let label, let range):
+            guard let t = token else { fail(at: position, .value("<\(label)>")); return [] }
+            let word = Substring(t.text)
+            guard isDigits(word) else { fail(at: position, .value("<\(label)> (a number)")); return [] }
+            guard let n = parseNumber(word) else {
+                fail(at: position, detail: Diagnostic(column: t.column, "\(quoted(t.text)): number too large (at most 2^53)"))
+                return []
+            }
+            guard range.contains(n) else {
+                fail(at: position, detail: Diagnostic(column: t.column, "\(quoted(t.text)) is out of range for <\(label)> (\(range.lowerBound)–\(range.upperBound))"))
+                return []
+            }
+            return [(position + 1, .number(n))]
+        case .duration(let label):
+            guard let t = token else { fail(at: position, .value("<\(label)> (250ms, 2s, 1m)")); return [] }
+            do throws(Diagnostic) {
+                return [(position + 1, .duration(try parseDuration(t, label: label)))]
+            } catch {
+                fail(at: position, detail: error)
+                return []
+            }
+        case .optional(let inner):
+            return candidates(inner, at: position).map { ($0.0, $0.1) } + [(position, .absent)]
+        case .flags(let words):
+            var seen = Set<String>()
+            var i = position
+            while i < tokens.count, let w = words.first(where: { $0.lowercased() == tokens[i].folded }) {
+                if seen.contains(w) {
+                    fail(at: i, detail: Diagnostic(column: tokens[i].column, "\(quoted(tokens[i].text)) given twice"))
+                    return []
+                }
+                seen.insert(w)
+                i += 1
+            }
+            for w in words where !seen.contains(w) { fail(at: i, .keyword(w)) }
+            return [(i, .flags(seen))]
+        case .rest(let label):
+            guard position < tokens.count, !(collecting && position == tokens.count - 1) else {
+                fail(at: position, .rest(label)); return []
+            }
+            return [(tokens.count, .text(tokens[position...].map(\.text).joined(separator: " ")))]
+        case .call:
+            guard let t = token, !(collecting && position == tokens.count - 1) else { fail(at: position, .call); return [] }
+            guard let spec = commandSpec(named: t.text), spec.group == .provider else {
+                let what = commandSpec(named: t.text) == nil ? unknownCommandMessage(t.text)
+                    : "\(quoted(t.text)) is not a provider call; `on TN` takes one (socket, close, send, …)"
+                fail(at: position, detail: Diagnostic(column: t.column, what))
+                return []
+            }
+            do throws(Diagnostic) {
+                let built = try LabScript.match(spec, Array(tokens[(position + 1)...]), commandColumn: t.column)
+                if case .call(let c, let th) = built { return [(tokens.count, .call(c, th))] }
+            } catch {
+                fail(at: tokens.count, detail: error)
+            }
+            return []
+        }
+    }
+}
+
+/// Matches the words after a command name against each of its forms.
+func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Diagnostic) -> Built {
+    var matcher = Matcher(tokens: tokens)
+    for form in spec.forms {
+        if let values = matcher.match(form.patterns[...], at: 0, []) {
+            do throws(Diagnostic) {
+                return try form.build(values)
+            } catch {
+                var e = error
+                if e.column == 1 { e.column = commandColumn }
+                throw e
+            }
+        }
+    }
+    let usage = "usage: " + spec.usage.joined(separator: " | ")
+    if let detail = matcher.detail { throw detail }
+    let position = max(0, matcher.furthest)
+    let alternatives = matcher.wanted.compactMap(\.display)
+    let expected = alternatives.isEmpty ? "" : alternatives.count == 1 ? alternatives[0]
+        : alternatives.dropLast().joined(separator: ", ") + " or " + alternatives.last!
+    if position < tokens.count {
+        let t = tokens[position]
+        let what = expected.isEmpty ? "unexpected \(quoted(t.text))" : "expected \(expected), got \(quoted(t.text))"
+        throw Diagnostic(column: t.column, "\(spec.name): \(what) (\(usage))")
+    }
+    let column = tokens.last.map { $0.column + $0.text.count } ?? commandColumn + spec.name.count
+    throw Diagnostic(column: column, "\(spec.name): missing \(expected.isEmpty ? "argument" : expected) (\(usage))")
+}

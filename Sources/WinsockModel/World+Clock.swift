@@ -1,0 +1,359 @@
+/// The clock (R46, SPEC.md "Timing"): a discrete-event loop. The next instant is the earliest
+/// of an arrival, a timer, or a transmitting socket's queue emptying, peer window filling or
+/// waiting send fitting. Only transmitting sockets and due items are visited, so idle sockets
+/// (thousands of orphans) cost nothing per step.
+extension World {
+    static let nanosecondsPerSecond: Int128 = 1_000_000_000
+
+    /// Moves the clock to `target`, firing everything due on the way.
+    mutating func runClock(until target: Instant) {
+        runInstant()
+        while true {
+            let next = nextInstant()
+            guard next <= target, next > now else { break }
+            now = next
+            runInstant()
+        }
+        now = target
+        runInstant()
+    }
+
+    /// The earliest instant at which something happens by itself.
+    func nextInstant() -> Instant {
+        var next = timers.min?.time ?? .never
+        if settings.isNetworkUp, let a = arrivals.min?.time { next = min(next, a) }
+        for id in transmitting { next = min(next, transmitInstant(id)) }
+        return next
+    }
+
+    /// When a transmitting socket next reaches a point that matters: its queue empties, its
+    /// peer's window fills, or its first waiting send fits.
+    func transmitInstant(_ id: SocketID) -> Instant {
+        let s = sockets[id.index]
+        var bytes = min(s.sendQueue, s.peer?.freeWindow ?? 0)
+        if let need = bytesBeforeFirstWaiterFits(s), need > 0 { bytes = min(bytes, need) }
+        let needed = Int128(bytes) * World.nanosecondsPerSecond - s.transmitCredit
+        guard needed > 0 else { return now }
+        let rate = Int128(settings.netRate)
+        let wait = (needed + rate - 1) / rate
+        return s.transmitAnchor.adding(Span(nanoseconds: Int64(clamping: wait)))
+    }
+
+    /// Bytes that must leave the queue before the first waiting send can move in (R44).
+    func bytesBeforeFirstWaiterFits(_ s: Socket) -> Int? {
+        guard let head = s.sendWaiters.first else { return nil }
+        switch head {
+        case .thread(let t):
+            guard case .blocked(.send(_, _, _, let remaining)) = threads[t.index].state else { return nil }
+            return max(0, remaining - s.freeSendBuffer)
+        case .operation(let op):
+            let n = operations[op.index].requested
+            return n > s.sendBufferSize ? s.sendQueue : max(0, n - s.freeSendBuffer)
+        }
+    }
+
+    /// Everything due at `now`, in SPEC.md's order: report transmitted bytes; move waiting
+    /// sends into freed buffer space; send FINs that are due; finish lingering closes whose
+    /// queue emptied; fire due arrivals and timers in (time, scheduling order).
+    mutating func runInstant() {
+        var rounds = 0
+        repeat {
+            rounds += 1
+            for id in transmitting.sorted() { settleTransmission(id) }
+            let focus = attention.sorted()
+            attention.removeAll(keepingCapacity: true)
+            for id in focus { stopTransmissionIfBlocked(id) }
+            for id in focus { moveWaitingSends(id) }
+            for id in focus { sendFinIfDue(id) }
+            for id in focus { finishLingeringCloseIfDrained(id) }
+            for id in focus { startTransmissionIfPossible(id) }
+            fireDueItems()
+        } while !attention.isEmpty && rounds < 10_000
+    }
+
+    /// Ends every open TX stretch: SPEC.md prints one where it ends, and a command's end ends it.
+    mutating func endStretches() {
+        for id in transmitting.sorted() { endStretch(id) }
+    }
+
+    // MARK: Transmission
+
+    func canTransmit(_ s: Socket) -> Bool {
+        settings.isNetworkUp && s.type == .stream && s.resetCause == nil && !s.isReleased
+            && s.sendQueue > 0 && (s.peer?.freeWindow ?? 0) > 0
+    }
+
+    /// Moves the bytes the link carried since the last instant into the peer's stack.
+    mutating func settleTransmission(_ id: SocketID) {
+        let s = sockets[id.index]
+        guard s.isTransmitting, now > s.transmitAnchor, let peer = s.peer else { return }
+        let elapsed = Int128(now.nanoseconds - s.transmitAnchor.nanoseconds)
+        var credit = s.transmitCredit + elapsed * Int128(settings.netRate)
+        let limit = min(s.sendQueue, peer.freeWindow)
+        let possible = credit / World.nanosecondsPerSecond
+        let moved = Int(min(possible, Int128(limit)))
+        if moved == limit {
+            credit = 0 // the link goes idle: no credit carries past an empty queue or full window
+        } else {
+            credit -= Int128(moved) * World.nanosecondsPerSecond
+        }
+        sockets[id.index].transmitCredit = credit
+        sockets[id.index].transmitAnchor = now
+        guard moved > 0 else { return }
+        updateSocket(id) { s in
+            s.sendQueue -= moved
+            s.delivered += moved
+            s.stretch += moved
+            s.peer!.received += moved
+        }
+    }
+
+    mutating func stopTransmissionIfBlocked(_ id: SocketID) {
+        guard sockets[id.index].isTransmitting, !canTransmit(sockets[id.index]) else { return }
+        settleTransmission(id)
+        sockets[id.index].isTransmitting = false
+        sockets[id.index].transmitCredit = 0
+        transmitting.remove(id)
+        endStretch(id)
+    }
+
+    mutating func startTransmissionIfPossible(_ id: SocketID) {
+        guard !sockets[id.index].isTransmitting, canTransmit(sockets[id.index]) else { return }
+        sockets[id.index].isTransmitting = true
+        sockets[id.index].transmitAnchor = now
+        sockets[id.index].transmitCredit = 0
+        transmitting.insert(id)
+    }
+
+    /// Prints the stretch as one `TX sN <bytes>` (never for 0).
+    mutating func endStretch(_ id: SocketID) {
+        let n = sockets[id.index].stretch
+        guard n > 0 else { return }
+        sockets[id.index].stretch = 0
+        emit(.transmitted(id, n))
+    }
+
+    /// Re-anchors every transmitting socket at `now` (the rate or the network changed).
+    mutating func reanchorTransmission() {
+        for id in transmitting.sorted() { settleTransmission(id) }
+        for id in transmitting { sockets[id.index].transmitCredit = 0; sockets[id.index].transmitAnchor = now }
+    }
+
+    // MARK: Waiting sends, FINs, lingering closes
+
+    /// R44: waiting sends move into freed buffer space in order: a blocking send queues what
+    /// fits and wakes when all of it is queued; an overlapped send is queued whole when it fits
+    /// (or on an empty queue, if it is larger than the buffer) and completes then.
+    mutating func moveWaitingSends(_ id: SocketID) {
+        while sockets[id.index].resetCause == nil, let head = sockets[id.index].sendWaiters.first {
+            switch head {
+            case .thread(let t):
+                guard case .blocked(.send(let h, _, let total, let remaining)) = threads[t.index].state else {
+                    sockets[id.index].sendWaiters.removeFirst()
+                    continue
+                }
+                let k = min(remaining, sockets[id.index].freeSendBuffer)
+                if k > 0 {
+                    updateSocket(id) { $0.sendQueue += k; $0.accepted += k }
+                    updateThread(t) { $0.state = .blocked(.send(h, id, total: total, remaining: remaining - k)) }
+                }
+                guard remaining - k == 0 else { return }
+                note(.r44, "the blocking send of \(total) bytes by \(t) is now all queued, so it returns \(total).")
+                wake(t, with: .value(.count(total)))
+            case .operation(let op):
+                let n = operations[op.index].requested
+                let s = sockets[id.index]
+                guard n <= s.freeSendBuffer || (n > s.sendBufferSize && s.sendQueue == 0) else { return }
+                updateSocket(id) { $0.sendQueue += n; $0.accepted += n }
+                note(.r44, "the overlapped send \(op) of \(n) bytes fits now: it is queued whole and completes.")
+                complete(op, bytes: n)
+            }
+        }
+    }
+
+    func isFinDue(_ s: Socket) -> Bool {
+        !s.isFinSent && (s.isFinOwed || s.lingeringClose != nil) && s.sendQueue == 0 && s.sendWaiters.isEmpty
+            && s.isConnectedStream && (s.state == .established || s.state == .closeWait)
+    }
+
+    mutating func sendFinIfDue(_ id: SocketID) {
+        guard isFinDue(sockets[id.index]) else { return }
+        sendFin(id)
+    }
+
+    /// Our FIN leaves now (R43): ESTABLISHED → FIN_WAIT_1, CLOSE_WAIT → LAST_ACK. It reaches the
+    /// peer `net latency` later and its ACK comes back after twice that.
+    mutating func sendFin(_ id: SocketID) {
+        emit(.finSent(id))
+        let next: TCPState = sockets[id.index].state == .closeWait ? .lastAck : .finWait1
+        updateSocket(id) { $0.isFinSent = true; $0.isFinOwed = false }
+        setState(id, next)
+        schedule(.finArrivesAtPeer(id), at: now.adding(settings.netLatency))
+        schedule(.ackArrivesAtUs(id), at: now.adding(settings.netLatency * 2))
+    }
+
+    mutating func finishLingeringCloseIfDrained(_ id: SocketID) {
+        let s = sockets[id.index]
+        guard s.lingeringClose != nil, s.sendQueue == 0, s.sendWaiters.isEmpty else { return }
+        note(.r11, "the queue of \(id) emptied within the linger time, so FIN followed the data and the close returned 0.")
+        completeLingeringClose(id)
+    }
+
+    // MARK: Arrivals and timers
+
+    mutating func fireDueItems() {
+        while true {
+            let timer = timers.min.flatMap { $0.time <= now ? $0 : nil }
+            let arrival = settings.isNetworkUp ? arrivals.min.flatMap { $0.time <= now ? $0 : nil } : nil
+            let item: Scheduled
+            switch (timer, arrival) {
+            case (nil, nil): return
+            case (let t?, nil): item = t; timers.popMin()
+            case (nil, let a?): item = a; arrivals.popMin()
+            case (let t?, let a?):
+                if t < a { item = t; timers.popMin() } else { item = a; arrivals.popMin() }
+            }
+            fire(item.item)
+        }
+    }
+
+    mutating func fire(_ item: Due) {
+        switch item {
+        case .finArrivesAtPeer(let id):
+            guard sockets[id.index].peer?.hasReceivedReset == false else { return }
+            updateSocket(id) { $0.peer!.hasReceivedFin = true }
+        case .resetArrivesAtPeer(let id, let error):
+            guard sockets[id.index].peer?.hasReceivedReset == false else { return }
+            updateSocket(id) { $0.peer!.resetError = error }
+        case .ackArrivesAtUs(let id):
+            ackArrived(id)
+        case .peerDataArrives(let id, let bytes):
+            peerDataArrived(id, bytes: bytes)
+        case .peerFinArrives(let id):
+            peerFinArrived(id)
+        case .peerResetArrives(let id):
+            let s = sockets[id.index]
+            guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return }
+            emit(.peerResetReceived(id))
+            note(.r43, "the peer's RST reached \(id): the connection went straight to CLOSED and what was queued is lost.")
+            resetConnection(id, cause: .reset, sendsReset: false)
+        case .lingerTimeout(let id, let generation):
+            guard let lc = sockets[id.index].lingeringClose, lc.generation == generation else { return }
+            emit(.lingerTimedOut(id))
+            note(.r11, "the linger time of \(id) ran out with \(sockets[id.index].sendQueue) bytes still queued, so the provider reset the connection before WSPCloseSocket returned; it still returned 0.")
+            resetConnection(id, cause: .reset, sendsReset: true)
+        case .gracefulTimeout(let id):
+            gracefulTimeoutExpired(id)
+        case .timeWaitEnds(let id):
+            guard sockets[id.index].state == .timeWait, !sockets[id.index].isReleased else { return }
+            note(.r43, "TIME_WAIT of \(id) ended: the socket is CLOSED\(sockets[id.index].refcount == 0 ? " and released" : "").")
+            setState(id, .closed)
+            releaseIfUnreferenced(id)
+        }
+    }
+
+    /// The ACK of our FIN (R43).
+    mutating func ackArrived(_ id: SocketID) {
+        let s = sockets[id.index]
+        guard !s.isReleased, s.resetCause == nil else { return }
+        switch s.state {
+        case .finWait1:
+            setState(id, .finWait2)
+        case .closing:
+            enterTimeWait(id)
+        case .lastAck:
+            setState(id, .closed)
+            releaseIfUnreferenced(id)
+        case .created, .established, .finWait2, .closeWait, .timeWait, .closed:
+            break
+        }
+    }
+
+    mutating func enterTimeWait(_ id: SocketID) {
+        setState(id, .timeWait)
+        schedule(.timeWaitEnds(id), at: now.adding(settings.timeWait))
+    }
+
+    /// The peer's FIN reaches us (R43, R45).
+    mutating func peerFinArrived(_ id: SocketID) {
+        let s = sockets[id.index]
+        guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return }
+        emit(.peerFinReceived(id))
+        updateSocket(id) { $0.hasPeerFinArrived = true }
+        switch s.state {
+        case .established: setState(id, .closeWait)
+        case .finWait1: setState(id, .closing)
+        case .finWait2: enterTimeWait(id)
+        case .created, .closing, .closeWait, .lastAck, .timeWait, .closed: break
+        }
+        if sockets[id.index].receiveBuffer == 0 {
+            for waiter in sockets[id.index].receiveWaiters {
+                note(.r45, "the peer's FIN reached \(id) with no data waiting, so the waiting receive returns 0.")
+                switch waiter {
+                case .thread(let t): wake(t, with: .value(.count(0)))
+                case .operation(let op): complete(op, bytes: 0)
+                }
+            }
+        }
+    }
+
+    /// A segment of the peer's data reaches us.
+    mutating func peerDataArrived(_ id: SocketID, bytes: Int) {
+        let s = sockets[id.index]
+        guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return } // R43a: ignored
+        if s.isUnreferencedButAlive {
+            note(.r43a, "the peer sent \(bytes) bytes to \(id), which has no descriptor left: it answers with RST and the peer's next receive reports \(settings.profile.peerErrorAfterDataToOrphan)\(settings.profile == .windows ? " (the windows profile)" : "").")
+            resetConnection(id, cause: .reset, sendsReset: true, peerError: settings.profile.peerErrorAfterDataToOrphan)
+            return
+        }
+        if s.isReceiveShutdown && s.receiveWaiters.isEmpty {
+            note(.r31, "\(bytes) bytes arrived on \(id) after SD_RECEIVE with no receive pending, so the connection is reset.")
+            resetConnection(id, cause: .reset, sendsReset: true)
+            return
+        }
+        updateSocket(id) { $0.receiveBuffer += bytes }
+        deliverToReceivers(id)
+    }
+
+    /// R45: waiting receives take what has arrived, in the order they were made.
+    mutating func deliverToReceivers(_ id: SocketID) {
+        while sockets[id.index].receiveBuffer > 0, let head = sockets[id.index].receiveWaiters.first {
+            let requested: Int
+            switch head {
+            case .thread(let t):
+                guard case .blocked(.recv(_, _, let n)) = threads[t.index].state else {
+                    sockets[id.index].receiveWaiters.removeFirst(); continue
+                }
+                requested = n
+            case .operation(let op):
+                requested = operations[op.index].requested
+            }
+            let k = min(requested, sockets[id.index].receiveBuffer)
+            updateSocket(id) { $0.receiveBuffer -= k }
+            note(.r45, "data reached \(id): the waiting receive returns the first \(k) bytes.")
+            switch head {
+            case .thread(let t): wake(t, with: .value(.count(k)))
+            case .operation(let op): complete(op, bytes: k)
+            }
+        }
+    }
+
+    /// R9: the provider gives up on an orphan's graceful close.
+    mutating func gracefulTimeoutExpired(_ id: SocketID) {
+        let s = sockets[id.index]
+        guard s.isOrphan else { return }
+        switch s.state {
+        case .timeWait:
+            return // TIME_WAIT keeps its own timer
+        case .finWait2:
+            note(.r9, "\(id) was still in FIN_WAIT_2 when the provider's give-up time (\(settings.gracefulTimeout)) ran out: it is released without a reset.")
+            setState(id, .closed)
+            releaseIfUnreferenced(id)
+        case .established, .closeWait, .finWait1, .closing, .lastAck:
+            note(.r9, "the provider's give-up time (\(settings.gracefulTimeout)) ran out before the graceful close of \(id) finished, so it resets the connection and releases the socket.")
+            resetConnection(id, cause: .reset, sendsReset: true)
+        case .created, .closed:
+            releaseIfUnreferenced(id)
+        }
+    }
+}

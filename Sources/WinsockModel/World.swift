@@ -1,0 +1,193 @@
+/// The whole simulated system: provider, processes, threads, sockets, descriptors, operations,
+/// peers and the virtual clock. A value: copying it is a snapshot.
+///
+/// Every request is a `mutating` method that returns an `Outcome` — the call's result, the
+/// events in the order their rules fired, the rules that fired (for `explain`) and which rows
+/// changed. Nothing here prints, sleeps, reads a clock or draws a random number.
+public struct World: Hashable, Sendable {
+    public internal(set) var settings: Settings
+    public internal(set) var now = Instant.zero
+    public internal(set) var processes: [SimulatedProcess] = []
+    public internal(set) var threads: [SimulatedThread] = []
+    public internal(set) var sockets: [Socket] = []
+    /// Indexed by handle value; with `set reuse on` a slot is taken over by a new descriptor.
+    public internal(set) var handles: [Handle] = []
+    public internal(set) var operations: [Operation] = []
+    public internal(set) var protocolInfos: [ProtocolInfo] = []
+    /// The thread provider calls come from; nil when no process is live (R39).
+    public internal(set) var current: ThreadID?
+    /// The last provider call's result (`last`); nil before any.
+    public internal(set) var lastResult: CallResult?
+
+    // Bookkeeping the clock needs. Kept so that a step costs nothing per idle socket.
+    var arrivals = MinHeap<Scheduled>()
+    var timers = MinHeap<Scheduled>()
+    var nextSequence = 0
+    var transmitting = Set<SocketID>()
+    /// Sockets whose waiting sends, FINs or lingering closes must be looked at this instant.
+    var attention = Set<SocketID>()
+    /// Released handle values, for `set reuse on` (R23): the lowest is handed out again.
+    var freeHandles = MinHeap<Int>()
+    var openSocketCount = 0
+    var unreferencedAliveCount = 0
+    var journal = Journal()
+
+    public init(settings: Settings = Settings()) {
+        self.settings = settings
+        let p1 = ProcessID(rawValue: 1), t1 = ThreadID(rawValue: 1)
+        processes = [SimulatedProcess(id: p1, threads: [t1])]
+        threads = [SimulatedThread(id: t1, process: p1)]
+        current = t1
+    }
+
+    // MARK: Lookups
+
+    public func socket(_ id: SocketID) -> Socket? { sockets.indices.contains(id.index) ? sockets[id.index] : nil }
+    public func handle(_ id: HandleID) -> Handle? { handles.indices.contains(id.index) ? handles[id.index] : nil }
+    public func process(_ id: ProcessID) -> SimulatedProcess? { processes.indices.contains(id.index) ? processes[id.index] : nil }
+    public func thread(_ id: ThreadID) -> SimulatedThread? { threads.indices.contains(id.index) ? threads[id.index] : nil }
+    public func operation(_ id: OperationID) -> Operation? { operations.indices.contains(id.index) ? operations[id.index] : nil }
+    public func protocolInfo(_ id: ProtocolInfoID) -> ProtocolInfo? { protocolInfos.indices.contains(id.index) ? protocolInfos[id.index] : nil }
+
+    /// The process of the current thread.
+    public var currentProcess: ProcessID? { current.map { threads[$0.index].process } }
+
+    /// Whether any socket has no open descriptor but is still held by the provider (an orphan,
+    /// or a ReactOS leak): then the sockets table is shown.
+    public var hasUnreferencedSockets: Bool { unreferencedAliveCount > 0 }
+
+    /// Sockets in any state but CLOSED (`set provider` needs none).
+    public var hasLiveSockets: Bool { sockets.contains { $0.state != .closed } }
+
+    public var liveProcesses: [ProcessID] { processes.filter(\.isAlive).map(\.id) }
+
+    /// The first running thread of a process, else its first thread (`use PN`).
+    public func preferredThread(of p: ProcessID) -> ThreadID? {
+        guard let proc = process(p) else { return nil }
+        return proc.threads.first { threads[$0.index].state == .running } ?? proc.threads.first
+    }
+}
+
+/// What one request did.
+public struct Outcome: Hashable, Sendable {
+    /// The provider call's result; nil for session commands.
+    public var result: CallResult?
+    public var events: [Event]
+    /// When each event happened (instants may fall between milliseconds during `advance`).
+    public var eventTimes: [Instant]
+    public var notes: [RuleNote]
+    /// Rows that changed, in ID order.
+    public var changedHandles: [HandleID]
+    public var changedSockets: [SocketID]
+    public var changedOperations: [OperationID]
+    public var changedThreads: [ThreadID]
+    /// Descriptors this request released.
+    public var releasedHandles: [HandleID]
+    /// The object a session command made (`process new` → P2), if any.
+    public var created: String?
+
+    public static let nothing = Outcome(result: nil, events: [], eventTimes: [], notes: [], changedHandles: [], changedSockets: [],
+                                        changedOperations: [], changedThreads: [], releasedHandles: [], created: nil)
+}
+
+/// A request the model refuses as an invalid line: it names a session object that does not
+/// exist or breaks a session precondition (SPEC.md section 2).
+public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Collects what happens during one request.
+struct Journal: Hashable, Sendable {
+    var events: [Event] = []
+    var eventTimes: [Instant] = []
+    var notes: [RuleNote] = []
+    var handles = Set<HandleID>()
+    var sockets = Set<SocketID>()
+    var operations = Set<OperationID>()
+    var threads = Set<ThreadID>()
+    var released: [HandleID] = []
+}
+
+extension World {
+    // MARK: Journal
+
+    mutating func emit(_ event: Event) {
+        journal.events.append(event)
+        journal.eventTimes.append(now)
+        if let s = event.socket { journal.sockets.insert(s) }
+    }
+
+    mutating func note(_ rule: RuleID, _ text: String) {
+        let n = RuleNote(rule, text)
+        if !journal.notes.contains(n) { journal.notes.append(n) }
+    }
+
+    /// Runs one request: clears the journal, lets the clock settle what is due at this
+    /// instant, and ends open TX stretches (SPEC.md: a stretch also ends at the end of the command).
+    /// A body that refuses must do so before it changes anything (no copy is kept to roll back:
+    /// that would cost a copy of every table per command).
+    mutating func request(_ body: (inout World) throws(Refusal) -> CallResult?) throws(Refusal) -> Outcome {
+        journal = Journal()
+        let result = try body(&self)
+        runInstant()
+        endStretches()
+        return Outcome(
+            result: result,
+            events: journal.events,
+            eventTimes: journal.eventTimes,
+            notes: journal.notes,
+            changedHandles: changedHandles().sorted(),
+            changedSockets: journal.sockets.sorted(),
+            changedOperations: journal.operations.sorted(),
+            changedThreads: journal.threads.sorted(),
+            releasedHandles: journal.released,
+            created: nil
+        )
+    }
+
+    /// Handles touched directly, and every descriptor of a socket that changed (their rows show
+    /// the socket's columns).
+    func changedHandles() -> Set<HandleID> {
+        var changed = journal.handles
+        for s in journal.sockets {
+            for h in sockets[s.index].handleIDs where handles[h.index].socket == s { changed.insert(h) }
+        }
+        return changed
+    }
+
+    // MARK: Mutation helpers that keep change tracking honest
+
+    mutating func updateSocket<T>(_ id: SocketID, _ body: (inout Socket) -> T) -> T {
+        journal.sockets.insert(id)
+        attention.insert(id)
+        return body(&sockets[id.index])
+    }
+
+    mutating func updateHandle<T>(_ id: HandleID, _ body: (inout Handle) -> T) -> T {
+        journal.handles.insert(id)
+        return body(&handles[id.index])
+    }
+
+    mutating func updateOperation<T>(_ id: OperationID, _ body: (inout Operation) -> T) -> T {
+        journal.operations.insert(id)
+        return body(&operations[id.index])
+    }
+
+    mutating func updateThread<T>(_ id: ThreadID, _ body: (inout SimulatedThread) -> T) -> T {
+        journal.threads.insert(id)
+        return body(&threads[id.index])
+    }
+
+    mutating func schedule(_ item: Due, at time: Instant) {
+        let entry = Scheduled(time: time, sequence: nextSequence, item: item)
+        nextSequence += 1
+        if item.isArrival { arrivals.insert(entry) } else { timers.insert(entry) }
+    }
+
+    /// The socket's open descriptors, in handle order (the table and cleanup walk them).
+    func openHandles(of s: SocketID) -> [HandleID] {
+        handles.filter { $0.isOpen && $0.socket == s }.map(\.id)
+    }
+}

@@ -1,0 +1,112 @@
+import LabScript
+import LabSession
+import WinsockModel
+
+/// The command line (`closelab --help`). Parsed by hand: the flags are few, and leaving out
+/// swift-argument-parser keeps startup near a plain Swift binary's (it pulls in
+/// FoundationEssentials, measured at +3 ms per start; the target is 10 ms).
+struct Options {
+    var commands: String? = nil
+    var files: [String] = []
+    var format: OutputFormat? = nil
+    var echo = false
+    var bail = false
+    var profile: Profile? = nil
+    var showsHelp = false
+    var showsVersion = false
+    /// A flag that a later release brings (`--lesson`, `--compare`, …).
+    var unsupported: String? = nil
+
+    static let version = "closelab 0.1.0"
+
+    static let usage = """
+    usage: closelab [options] [FILE...]
+
+    A lab for the Windows Sockets 2 SPI close semantics: provider calls against one live,
+    deterministic model, with the per-handle tables printed after every command.
+
+      closelab                 the interactive prompt (when stdin is a terminal)
+      closelab FILE...         run scripts, each in a fresh session
+      closelab < FILE          run a script from stdin
+      closelab -c 'a; b'       run commands given inline (each ; piece counts as a line)
+
+    options:
+      -c, --command CMDS       run CMDS instead of reading files or stdin
+      --format box|plain|json|off
+                               output format (default: box on a terminal, plain otherwise)
+      --profile docs|windows|reactos
+                               semantic profile (default: docs)
+      --echo                   print each command before its output
+      --bail                   stop at the first invalid line or failed expectation
+      -h, --help               this help
+      --version                the version
+
+    Exit status: 0 all well; 1 an expectation failed; 2 a line was invalid or a file unreadable.
+    Environment: CLOSELAB_HISTORY (history file, default ~/.closelab_history), NO_COLOR.
+    Type `help` at the prompt for the command language.
+    """
+
+    /// Parses the arguments; a message on error.
+    static func parse(_ args: [String]) -> Result<Options, TextError> {
+        var o = Options()
+        var i = 0
+        var onlyFiles = false
+        func value(_ flag: String) -> Result<String, TextError> {
+            i += 1
+            guard i < args.count else { return .failure(TextError("\(flag) needs a value")) }
+            return .success(args[i])
+        }
+        while i < args.count {
+            let a = args[i]
+            if onlyFiles || a == "-" || !a.hasPrefix("-") {
+                o.files.append(a)
+                i += 1
+                continue
+            }
+            var flag = a
+            var inline: String? = nil
+            if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+                flag = String(a[..<eq]); inline = String(a[a.index(after: eq)...])
+            }
+            func take() -> Result<String, TextError> { inline.map { .success($0) } ?? value(flag) }
+            switch flag {
+            case "--": onlyFiles = true
+            case "-h", "--help": o.showsHelp = true
+            case "--version": o.showsVersion = true
+            case "--echo": o.echo = true
+            case "--bail": o.bail = true
+            case "-c", "--command":
+                switch take() {
+                case .success(let v): o.commands = (o.commands.map { $0 + "\n" } ?? "") + v
+                case .failure(let e): return .failure(e)
+                }
+            case "--format":
+                switch take() {
+                case .success(let v):
+                    guard let f = OutputFormat(rawValue: v.lowercased()) else {
+                        return .failure(TextError("--format: \(quoted(v)) is not one of box, plain, json, off"))
+                    }
+                    o.format = f
+                case .failure(let e): return .failure(e)
+                }
+            case "--profile":
+                switch take() {
+                case .success(let v):
+                    guard let p = Profile(rawValue: v.lowercased()) else {
+                        return .failure(TextError("--profile: \(quoted(v)) is not one of docs, windows, reactos"))
+                    }
+                    o.profile = p
+                case .failure(let e): return .failure(e)
+                }
+            case "--lesson", "--list-lessons", "--compare":
+                o.unsupported = flag
+                if flag != "--list-lessons" { _ = take() }
+            default:
+                return .failure(TextError("unknown option \(quoted(a)); `closelab --help` lists the options"))
+            }
+            i += 1
+        }
+        return .success(o)
+    }
+}
+

@@ -1,0 +1,32 @@
+@preconcurrency import Glibc
+
+// closelab's entry point: parse the flags, then run the prompt or the scripts.
+signal(SIGPIPE, SIG_IGN)
+
+switch Options.parse(Array(CommandLine.arguments.dropFirst())) {
+case .failure(let error):
+    var err = Output(fd: 2)
+    err.write("closelab: \(error.text)\n")
+    err.flush()
+    exit(2)
+case .success(let options):
+    var out = Output(fd: 1)
+    if options.showsHelp {
+        out.write(Options.usage + "\n")
+        out.flush()
+        exit(0)
+    }
+    if options.showsVersion {
+        out.write(Options.version + "\n")
+        out.flush()
+        exit(0)
+    }
+    if let flag = options.unsupported {
+        var err = Output(fd: 2)
+        err.write("closelab: \(flag) is not supported yet: a later release brings it\n")
+        err.flush()
+        exit(2)
+    }
+    var runner = Runner(options: options)
+    exit(runner.run())
+}
