@@ -27,7 +27,8 @@ let package = Package(
         .testTarget(
             name: "LabSessionTests",
             dependencies: ["LabSession"],
-            resources: []
+            // Scripts and golden transcripts are read through #filePath, not bundled.
+            exclude: ["Examples", "Scenarios", "Golden", "Lessons"]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["closelab"]),
     ],

@@ -27,6 +27,8 @@ public struct Session: Sendable {
     public var display: Display
     public internal(set) var rows = 40
     public internal(set) var marksChanges = false
+    /// `--echo`: print each command (after the prompt) before its output.
+    public var echoes = false
     public let environment: Environment
 
     /// Counts for the exit status (SPEC.md section 4).
@@ -108,6 +110,7 @@ extension Session {
     }
 
     mutating func run(piece: Piece, location: SourceLocation, into reply: inout Reply) {
+        if echoes && format != .json && format != .off { reply.out += prompt + piece.text + "\n" }
         switch parseCommand(piece) {
         case .failure(let diagnostic):
             report(diagnostic, at: location, into: &reply)

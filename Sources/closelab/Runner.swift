@@ -32,9 +32,11 @@ struct Runner {
         let environment = Session.Environment { path in
             readWholeFile(path)
         }
-        return Session(format: format, display: Session.Display(width: width, usesColor: usesColor),
-                       environment: environment, settings: settings,
-                       marksChanges: stdoutIsTerminal && (format == .box || format == .plain))
+        var session = Session(format: format, display: Session.Display(width: width, usesColor: usesColor),
+                              environment: environment, settings: settings,
+                              marksChanges: stdoutIsTerminal && (format == .box || format == .plain))
+        session.echoes = options.echo
+        return session
     }
 
     /// Folds a session's status into the run's: 2 beats 1 beats 0.
@@ -52,11 +54,6 @@ struct Runner {
     /// Whether `--bail` says to stop after this reply.
     func bails(_ session: Session, before: (Int, Int)) -> Bool {
         options.bail && (session.invalidLines > before.0 || session.failedExpectations > before.1)
-    }
-
-    mutating func echo(_ session: Session, _ text: String) {
-        guard options.echo, session.format != .json, session.format != .off else { return }
-        out.write(session.prompt + text + "\n")
     }
 
     // MARK: Modes
@@ -132,22 +129,11 @@ struct Runner {
 
     /// One line of a script: echo, run, write, and decide whether to go on.
     mutating func runLine(_ session: inout Session, bytes: some Collection<UInt8>, file: String, line: Int) -> Flow {
-        if options.echo, bytes.count <= maximumLineBytes, case .success(let text) = decodeLine(bytes),
-           !splitLine(text).isEmpty {
-            echo(session, trimmedForEcho(text))
-        }
         let before = (session.invalidLines, session.failedExpectations)
         let reply = session.run(bytes: bytes, file: file, line: line)
         write(reply)
         if reply.quits || bails(session, before: before) { return .stop }
         return .goOn
-    }
-
-    func trimmedForEcho(_ text: String) -> String {
-        var t = Substring(text)
-        while t.first == " " || t.first == "\t" { t.removeFirst() }
-        while t.last == " " || t.last == "\t" || t.last == "\r" { t.removeLast() }
-        return String(t)
     }
 
     // MARK: The prompt

@@ -1,0 +1,45 @@
+# closelab — build, run and test on a Debian machine with Swift 6 on PATH.
+#
+#   make run     install what is missing, build in release mode, start the prompt
+#   make test    install what is missing, run the whole test suite
+#   make bench   the benchmarks (see BENCHMARKS.md)
+#
+# Packages are installed without prompts and only when missing; `sudo` is used only when not
+# root (it is not on every machine).
+
+SWIFT    ?= swift
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo env DEBIAN_FRONTEND=noninteractive)
+# libedit-dev: the prompt's line editor; pkg-config: SwiftPM finds libedit through it;
+# tmux: the test that drives the real prompt through a pseudo-terminal.
+RUN_DEPS  := libedit-dev pkg-config
+TEST_DEPS := $(RUN_DEPS) tmux
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+.PHONY: run test build release deps test-deps clean
+
+define install
+	@for p in $(1); do \
+	  dpkg -s $$p >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$p; } || exit 1; \
+	done
+endef
+
+deps:
+	$(call install,$(RUN_DEPS))
+
+test-deps:
+	$(call install,$(TEST_DEPS))
+
+release: deps
+	$(SWIFT) build $(RELEASE_FLAGS)
+
+run: release
+	./.build/release/closelab
+
+build: deps
+	$(SWIFT) build
+
+test: test-deps
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

@@ -1,0 +1,245 @@
+@testable import LabScript
+import Testing
+import WinsockModel
+
+/// Parsing: every command and alias, with source locations and one-line diagnostics.
+@Suite("Parser")
+struct ParserTests {
+    func parse(_ line: String) -> Result<Command, Diagnostic> {
+        guard let piece = splitLine(line).first else { return .failure(Diagnostic(column: 0, "empty")) }
+        return parseCommand(piece)
+    }
+
+    func command(_ line: String) -> Command? {
+        if case .success(let c) = parse(line) { return c }
+        return nil
+    }
+
+    static let h1 = HandleID(rawValue: 1)
+
+    static let valid: [(String, Command)] = [
+        ("socket", .call(.socket(.stream, nonblocking: false), thread: nil, expected: nil)),
+        ("socket dgram", .call(.socket(.dgram, nonblocking: false), thread: nil, expected: nil)),
+        ("socket nonblocking overlapped stream", .call(.socket(.stream, nonblocking: true), thread: nil, expected: nil)),
+        ("WSASocket dgram nonblocking", .call(.socket(.dgram, nonblocking: true), thread: nil, expected: nil)),
+        ("socket from pi2", .call(.socketFromProtocolInfo(ProtocolInfoID(rawValue: 2)), thread: nil, expected: nil)),
+        ("connect h1", .call(.connect(h1), thread: nil, expected: nil)),
+        ("WSPConnect H1", .call(.connect(h1), thread: nil, expected: nil)),
+        ("setsockopt h1 SO_LINGER 1 5", .call(.setLinger(h1, onoff: 1, seconds: 5), thread: nil, expected: nil)),
+        ("setsockopt h1 so_linger 65535 65535", .call(.setLinger(h1, onoff: 65535, seconds: 65535), thread: nil, expected: nil)),
+        ("WSPSetSockOpt h1 SO_DONTLINGER 1", .call(.setDontLinger(h1, true), thread: nil, expected: nil)),
+        ("setsockopt h1 SO_DONTLINGER 0", .call(.setDontLinger(h1, false), thread: nil, expected: nil)),
+        ("getsockopt h1 SO_LINGER", .call(.getSockOpt(h1, .linger), thread: nil, expected: nil)),
+        ("getsockopt h1 SO_DONTLINGER", .call(.getSockOpt(h1, .dontLinger), thread: nil, expected: nil)),
+        ("WSPGetSockOpt h1 SO_SNDBUF", .call(.getSockOpt(h1, .sendBuffer), thread: nil, expected: nil)),
+        ("ioctl h1 FIONBIO 1", .call(.setNonblocking(h1, true), thread: nil, expected: nil)),
+        ("ioctlsocket h1 fionbio 0", .call(.setNonblocking(h1, false), thread: nil, expected: nil)),
+        ("WSPIoctl h1 FIONBIO 1", .call(.setNonblocking(h1, true), thread: nil, expected: nil)),
+        ("send h1 3000", .call(.send(h1, bytes: 3000, overlapped: false), thread: nil, expected: nil)),
+        ("WSASend h1 0 overlapped", .call(.send(h1, bytes: 0, overlapped: true), thread: nil, expected: nil)),
+        ("recv h1 100 overlapped", .call(.recv(h1, bytes: 100, overlapped: true), thread: nil, expected: nil)),
+        ("WSPRecv h1 1", .call(.recv(h1, bytes: 1, overlapped: false), thread: nil, expected: nil)),
+        ("shutdown h1 send", .call(.shutdown(h1, how: 1), thread: nil, expected: nil)),
+        ("shutdown h1 receive", .call(.shutdown(h1, how: 0), thread: nil, expected: nil)),
+        ("shutdown h1 both", .call(.shutdown(h1, how: 2), thread: nil, expected: nil)),
+        ("WSPShutdown h1 7", .call(.shutdown(h1, how: 7), thread: nil, expected: nil)),
+        ("close h1", .call(.close(h1), thread: nil, expected: nil)),
+        ("closesocket h1", .call(.close(h1), thread: nil, expected: nil)),
+        ("WSPCloseSocket h99", .call(.close(HandleID(rawValue: 99)), thread: nil, expected: nil)),
+        ("duplicate h1 P2", .call(.duplicate(h1, ProcessID(rawValue: 2)), thread: nil, expected: nil)),
+        ("WSADuplicateSocket h1 p2", .call(.duplicate(h1, ProcessID(rawValue: 2)), thread: nil, expected: nil)),
+        ("startup", .call(.startup, thread: nil, expected: nil)),
+        ("WSAStartup", .call(.startup, thread: nil, expected: nil)),
+        ("cleanup", .call(.cleanup, thread: nil, expected: nil)),
+        ("WSPCleanup", .call(.cleanup, thread: nil, expected: nil)),
+        ("cancel", .call(.cancelBlockingCall, thread: nil, expected: nil)),
+        ("cancel T2", .call(.cancelBlockingCall, thread: ThreadID(rawValue: 2), expected: nil)),
+        ("WSACancelBlockingCall t3", .call(.cancelBlockingCall, thread: ThreadID(rawValue: 3), expected: nil)),
+        ("on T2 close h1", .call(.close(h1), thread: ThreadID(rawValue: 2), expected: nil)),
+        ("on T2 cancel", .call(.cancelBlockingCall, thread: ThreadID(rawValue: 2), expected: nil)),
+        ("close h1 => WSAEWOULDBLOCK", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "WSAEWOULDBLOCK", column: 13))),
+        ("close h1=>0", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "0", column: 11))),
+        ("on T2 recv h1 5 => blocked", .call(.recv(h1, bytes: 5, overlapped: false), thread: ThreadID(rawValue: 2),
+                                            expected: InlineExpectation(value: "blocked", column: 20))),
+        ("process new", .processNew),
+        ("process exit P2", .processExit(ProcessID(rawValue: 2))),
+        ("thread new", .threadNew(nil)),
+        ("thread new P2", .threadNew(ProcessID(rawValue: 2))),
+        ("use P2", .useProcess(ProcessID(rawValue: 2))),
+        ("use T3", .useThread(ThreadID(rawValue: 3))),
+        ("peer s1 read", .peer(SocketID(rawValue: 1), .read(nil))),
+        ("peer s1 read 10", .peer(SocketID(rawValue: 1), .read(10))),
+        ("peer s1 send 10", .peer(SocketID(rawValue: 1), .send(10))),
+        ("peer s1 close", .peer(SocketID(rawValue: 1), .close)),
+        ("peer s1 reset", .peer(SocketID(rawValue: 1), .reset)),
+        ("peer s1 window 0", .peer(SocketID(rawValue: 1), .window(0))),
+        ("advance 250ms", .advance(.milliseconds(250))),
+        ("advance 2s", .advance(.seconds(2))),
+        ("advance 1m", .advance(.milliseconds(60_000))),
+        ("set provider ifs", .set(.model(.provider(.ifs)))),
+        ("set net rate 1000", .set(.model(.netRate(1000)))),
+        ("set net latency 5ms", .set(.model(.netLatency(.milliseconds(5))))),
+        ("set network down", .set(.model(.network(up: false)))),
+        ("set sndbuf 100", .set(.model(.sendBuffer(100)))),
+        ("set window 0", .set(.model(.window(0)))),
+        ("set graceful-timeout 2s", .set(.model(.gracefulTimeout(.seconds(2))))),
+        ("set timewait 1s", .set(.model(.timeWait(.seconds(1))))),
+        ("set reuse on", .set(.model(.reuse(true)))),
+        ("set rows 5", .set(.rows(5))),
+        ("set profile windows", .set(.model(.profile(.windows)))),
+        ("set diff on", .set(.diff(true))),
+        ("show", .show(.handles)),
+        ("show ops", .show(.ops)),
+        ("show all", .show(.all)),
+        ("format json", .format(.json)),
+        ("expect h1.linger == on 5s", .expect(.value(.handle(h1, .linger), .equal, "on 5s"))),
+        ("expect last == WSAEWOULDBLOCK", .expect(.value(.last, .equal, "WSAEWOULDBLOCK"))),
+        ("expect s1.peer.error == WSAECONNRESET", .expect(.value(.socket(SocketID(rawValue: 1), .peerError), .equal, "WSAECONNRESET"))),
+        ("expect t >= 100", .expect(.value(.time, .greaterOrEqual, "100"))),
+        ("expect T1.state == blocked", .expect(.value(.thread(ThreadID(rawValue: 1), .state), .equal, "blocked"))),
+        ("expect op2.notified == 1", .expect(.value(.operation(OperationID(rawValue: 2), .notified), .equal, "1"))),
+        ("expect P1.startup == 0", .expect(.value(.process(ProcessID(rawValue: 1), .startup), .equal, "0"))),
+        ("expect event RST s1", .expect(.event("RST s1", present: true))),
+        ("expect no event WPUCloseSocketHandle h1", .expect(.event("WPUCloseSocketHandle h1", present: false))),
+        ("explain", .explain),
+        ("source more.lab", .source("more.lab")),
+        ("help", .help(nil)),
+        ("help R12", .help("R12")),
+        ("reset", .reset),
+        ("quit", .quit),
+        ("trace s1", .notYetSupported("trace")),
+    ]
+
+    @Test("valid commands parse", arguments: valid.indices)
+    func parsesValid(_ i: Int) {
+        let (line, expected) = ParserTests.valid[i]
+        switch parse(line) {
+        case .success(let c): #expect(c == expected, "\(line)")
+        case .failure(let d): Issue.record("\(line): \(d.message)")
+        }
+    }
+
+    /// (line, column of the bad word, a phrase the message must contain)
+    static let invalid: [(String, Int, String)] = [
+        ("sokcet", 1, "unknown command 'sokcet' (did you mean `socket`?)"),
+        ("  frobnicate h1", 3, "unknown command 'frobnicate'"),
+        ("close", 6, "close: missing a handle (hN)"),
+        ("close s1", 7, "expected a handle (hN), got 's1'"),
+        ("close h1 h2", 10, "unexpected 'h2'"),
+        ("setsockopt h1 SO_LINGER 1 70000", 27, "'70000' is out of range for <seconds> (0–65535)"),
+        ("setsockopt h1 SO_LINGER 65536 1", 25, "'65536' is out of range for <onoff>"),
+        ("setsockopt h1 SO_LINGR 1 0", 15, "expected SO_LINGER or SO_DONTLINGER, got 'SO_LINGR'"),
+        ("send h1 99999999999999999999", 9, "number too large"),
+        ("send h1 -5", 9, "<bytes> (a number)"),
+        ("advance 100", 9, "a duration needs a unit"),
+        ("advance 5h", 9, "unknown unit 'h'"),
+        ("advance 1.5s", 9, "is not a duration"),
+        ("set colour on", 5, "got 'colour'"),
+        ("socket stream dgram", 1, "choose stream or dgram"),
+        ("socket stream stream", 15, "given twice"),
+        ("expect h1.flavour == 1", 1, "unknown path 'h1.flavour'"),
+        ("expect h1.state < 3", 1, "orders numbers only"),
+        ("expect h1.refcount", 1, "missing comparison"),
+        ("expect h1.refcount ~ 1", 1, "is not a comparison"),
+        ("expect event", 1, "missing the event"),
+        ("process new => 0", 13, "=> follows a provider call"),
+        ("close h1 =>", 10, "=> needs the expected result"),
+        ("on T2 process new", 7, "'process' is not a provider call"),
+        ("on T2 cancel T3", 1, "cannot name T3"),
+        ("use x1", 5, "expected a process (PN) or a thread (TN), got 'x1'"),
+        ("close h\u{1}", 7, "got 'h\\x01'"),
+    ]
+
+    @Test("invalid lines name the bad word at its column", arguments: invalid.indices)
+    func rejectsInvalid(_ i: Int) {
+        let (line, column, phrase) = ParserTests.invalid[i]
+        switch parse(line) {
+        case .success(let c): Issue.record("\(line) parsed as \(c)")
+        case .failure(let d):
+            #expect(d.column == column, "\(line): column \(d.column), message \(d.message)")
+            #expect(d.message.contains(phrase), "\(line): \(d.message)")
+            #expect(!d.message.contains("\n"), "one line only")
+        }
+    }
+
+    @Test("every command and alias of the catalog parses by its name")
+    func everyNameParses() {
+        for spec in commandCatalog {
+            for name in [spec.name] + spec.aliases {
+                let c = command(name.uppercased() + " " + (spec.usage.first?.split(separator: " ").dropFirst().map { exampleWord(String($0)) }.joined(separator: " ") ?? ""))
+                #expect(c != nil, "\(name): \(spec.usage)")
+            }
+        }
+    }
+
+    /// An example word for a usage placeholder, to build a valid line from a usage string.
+    func exampleWord(_ usage: String) -> String {
+        if usage.hasPrefix("[") { return "" }
+        if usage.contains("|") { return String(usage.split(separator: "|")[0]) }
+        switch usage {
+        case "hN": return "h1"
+        case "sN": return "s1"
+        case "PN": return "P1"
+        case "TN": return "T1"
+        case "piN": return "pi1"
+        case "<duration>": return "1ms"
+        case "<provider": return "close"
+        case "call>": return "h1"
+        default: return usage.hasPrefix("<") ? "1" : usage
+        }
+    }
+}
+
+@Suite("Lexer")
+struct LexerTests {
+    @Test func splitsCommandsCommentsAndArrows() {
+        let pieces = splitLine("socket; close h1 =>0 # close h2; nothing")
+        #expect(pieces.map(\.text) == ["socket", "close h1 =>0"])
+        #expect(pieces[1].tokens.map(\.text) == ["close", "h1", "=>", "0"])
+        #expect(pieces[1].tokens.map(\.column) == [9, 15, 18, 20])
+    }
+
+    @Test func blankAndCommentLinesHaveNoCommands() {
+        #expect(splitLine("").isEmpty)
+        #expect(splitLine("   \t ").isEmpty)
+        #expect(splitLine("# only a comment; still").isEmpty)
+        #expect(splitLine(" ; ;").isEmpty)
+    }
+
+    @Test func comparisonsStayWhole() {
+        #expect(splitLine("expect t >= 5").first?.tokens.map(\.text) == ["expect", "t", ">=", "5"])
+        #expect(splitLine("expect t == 5").first?.tokens.map(\.text) == ["expect", "t", "==", "5"])
+    }
+
+    @Test func invalidUTF8IsReportedWithItsColumn() {
+        guard case .failure(let d) = decodeLine([0x73, 0x6F, 0xFF, 0x6B]) else { Issue.record("decoded"); return }
+        #expect(d.column == 3)
+        #expect(d.message.contains("0xFF"))
+    }
+
+    @Test func overlongLinesAreRejectedWithoutEcho() {
+        let line = [UInt8](repeating: 0x61, count: maximumLineBytes + 1)
+        guard case .failure(let d) = decodeLine(line) else { Issue.record("accepted"); return }
+        #expect(d.message.count < 200)
+        #expect(decodeLine([UInt8](repeating: 0x61, count: 1000)) == .success(String(repeating: "a", count: 1000)))
+    }
+}
+
+@Suite("Completion")
+struct CompletionTests {
+    @Test func commandsAtTheStart() {
+        let wanted = wantedNext(after: [])
+        #expect(wanted.contains(.keyword("socket")))
+        #expect(wanted.contains(.keyword("close")))
+    }
+
+    @Test func optionsAndNamesFromTheGrammar() {
+        let tokens = { (s: String) in splitLine(s).first?.tokens ?? [] }
+        #expect(wantedNext(after: tokens("close")) == [.name(.handle)])
+        #expect(Set(wantedNext(after: tokens("setsockopt h1"))) == [.keyword("SO_LINGER"), .keyword("SO_DONTLINGER")])
+        #expect(wantedNext(after: tokens("socket stream")).contains(.keyword("nonblocking")))
+        #expect(wantedNext(after: tokens("on T2")).contains(.keyword("close")))
+        #expect(wantedNext(after: tokens("on T2 close")) == [.name(.handle)])
+        #expect(wantedNext(after: tokens("frobnicate")).isEmpty)
+    }
+}

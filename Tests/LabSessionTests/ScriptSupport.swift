@@ -1,0 +1,53 @@
+import Foundation
+import LabScript
+@testable import LabSession
+import Testing
+
+/// Where the test scripts live: beside this file, found through #filePath (tests read nothing
+/// outside the repository).
+let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+/// The `.lab` scripts of one folder under the tests directory, sorted by name.
+func scripts(in folder: String) -> [String] {
+    let dir = testsDirectory.appendingPathComponent(folder)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    return names.filter { $0.hasSuffix(".lab") }.sorted()
+}
+
+struct ScriptRun {
+    var status: Int32
+    var out: String
+    var err: String
+}
+
+/// Runs a script in-process, as `closelab --format plain FILE` would (width 120, no colour).
+func runScript(_ folder: String, _ name: String, format: OutputFormat = .plain, echo: Bool = false) throws -> ScriptRun {
+    let url = testsDirectory.appendingPathComponent(folder).appendingPathComponent(name)
+    let bytes = [UInt8](try Data(contentsOf: url))
+    return runScript(bytes: bytes, file: "\(folder)/\(name)", format: format, echo: echo)
+}
+
+func runScript(_ text: String, file: String = "<test>", format: OutputFormat = .plain, echo: Bool = false) -> ScriptRun {
+    runScript(bytes: Array(text.utf8), file: file, format: format, echo: echo)
+}
+
+func runScript(bytes: [UInt8], file: String, format: OutputFormat = .plain, echo: Bool = false) -> ScriptRun {
+    let base = testsDirectory
+    var session = Session(format: format, display: .init(width: 120, usesColor: false),
+                          environment: Session.Environment { path in
+                              let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
+                              guard let data = try? Data(contentsOf: url) else { return .failure(TextError("no such file")) }
+                              return .success([UInt8](data))
+                          })
+    session.echoes = echo
+    var out = "", err = ""
+    var number = 0
+    for line in splitLines(bytes) {
+        number += 1
+        let reply = session.run(bytes: line, file: file, line: number)
+        out += reply.out
+        err += reply.err
+        if reply.quits { break }
+    }
+    return ScriptRun(status: session.exitStatus, out: out, err: err)
+}
