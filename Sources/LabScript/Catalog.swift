@@ -372,7 +372,16 @@ let laterCommands: [CommandSpec] = [
                 summary: summary, details: "Not supported yet.")
 }
 
-/// Looks a command up by name or alias.
+/// Every name and alias, lowercased, to its place in the catalog.
+let commandIndex: [String: Int] = {
+    var index: [String: Int] = [:]
+    for (i, spec) in commandCatalog.enumerated() {
+        for name in [spec.name] + spec.aliases { index[name.lowercased()] = i }
+    }
+    return index
+}()
+
+/// Looks a command up by name or alias, ignoring case.
 public func commandSpec(named word: String) -> CommandSpec? {
-    commandCatalog.first { $0.answers(to: word) }
+    commandIndex[word.lowercased()].map { commandCatalog[$0] }
 }

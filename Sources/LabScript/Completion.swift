@@ -27,7 +27,10 @@ public func wantedNext(after tokens: [Token]) -> [Wanted] {
     let sentinel = Token("\u{0}", column: 0)
     args.append(sentinel)
     var matcher = Matcher(tokens: args, collecting: true)
-    for form in spec.forms { _ = matcher.match(form.patterns[...], at: 0, []) }
+    for form in spec.forms {
+        var values: [Argument] = []
+        _ = matcher.match(form.patterns[...], at: 0, &values)
+    }
     guard matcher.furthest == args.count - 1 else {
         // `on TN <call>`: complete inside the nested call.
         if spec.name == "on", tokens.count >= 3 { return wantedNext(after: Array(tokens.dropFirst(2))) }

@@ -2,9 +2,13 @@
 public struct Token: Hashable, Sendable {
     public var text: String
     public var column: Int
-    public init(_ text: String, column: Int) { self.text = text; self.column = column }
     /// Lowercased, for case-insensitive keywords and names.
-    public var folded: String { text.lowercased() }
+    public let folded: String
+    public init(_ text: String, column: Int) {
+        self.text = text
+        self.column = column
+        self.folded = text.lowercased()
+    }
     public var isArrow: Bool { text == "=>" }
 }
 
@@ -17,67 +21,59 @@ public struct Piece: Hashable, Sendable {
 
 /// Splits a physical line into commands: `#` hides the rest of the line (`;` included), `;`
 /// separates commands, blanks separate words, and `=>` is always a word of its own.
+/// Works on UTF-8 bytes (every delimiter is ASCII); columns count characters from 1.
 public func splitLine(_ line: String) -> [Piece] {
+    let bytes = line.utf8
     var pieces: [Piece] = []
     var tokens: [Token] = []
-    var word = ""
+    var wordStart: String.Index? = nil
     var wordColumn = 0
-    var pieceText = ""
+    var pieceStart: String.Index? = nil
+    var pieceEnd = bytes.startIndex
     var column = 0
 
-    func endWord() {
-        if !word.isEmpty { tokens.append(Token(word, column: wordColumn)) }
-        word = ""
+    func endWord(at end: String.Index) {
+        if let start = wordStart { tokens.append(Token(String(line[start..<end]), column: wordColumn)) }
+        wordStart = nil
     }
-    func endPiece() {
-        endWord()
-        let trimmed = trim(pieceText)
-        if !tokens.isEmpty { pieces.append(Piece(tokens: tokens, text: trimmed)) }
-        tokens = []
-        pieceText = ""
-    }
-
-    var scalars = line.unicodeScalars.makeIterator()
-    var pending: Unicode.Scalar? = nil
-    while let c = pending ?? scalars.next() {
-        pending = nil
-        column += 1
-        switch c {
-        case "#":
-            endPiece()
-            return pieces
-        case ";":
-            endPiece()
-        case " ", "\t", "\r", "\n", "\u{0B}", "\u{0C}":
-            endWord()
-            pieceText.unicodeScalars.append(c)
-        case "=":
-            pieceText.unicodeScalars.append(c)
-            let next = scalars.next()
-            if next == ">" {
-                endWord()
-                tokens.append(Token("=>", column: column))
-                pieceText.unicodeScalars.append(">")
-                column += 1
-            } else {
-                if word.isEmpty { wordColumn = column }
-                word.unicodeScalars.append(c)
-                pending = next
-            }
-        default:
-            if word.isEmpty { wordColumn = column }
-            word.unicodeScalars.append(c)
-            pieceText.unicodeScalars.append(c)
+    func endPiece(at end: String.Index) {
+        endWord(at: end)
+        if !tokens.isEmpty, let start = pieceStart {
+            pieces.append(Piece(tokens: tokens, text: String(line[start..<pieceEnd])))
         }
+        tokens = []
+        pieceStart = nil
     }
-    endPiece()
-    return pieces
-}
 
-func trim(_ s: String) -> String {
-    let blanks: Set<Character> = [" ", "\t", "\r", "\n"]
-    var sub = Substring(s)
-    while let f = sub.first, blanks.contains(f) { sub.removeFirst() }
-    while let l = sub.last, blanks.contains(l) { sub.removeLast() }
-    return String(sub)
+    var i = bytes.startIndex
+    while i < bytes.endIndex {
+        let b = bytes[i]
+        if b & 0xC0 != 0x80 { column += 1 }
+        let next = bytes.index(after: i)
+        switch b {
+        case UInt8(ascii: "#"):
+            endPiece(at: i)
+            return pieces
+        case UInt8(ascii: ";"):
+            endPiece(at: i)
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"), 0x0B, 0x0C:
+            endWord(at: i)
+        case UInt8(ascii: "=") where next < bytes.endIndex && bytes[next] == UInt8(ascii: ">"):
+            endWord(at: i)
+            tokens.append(Token("=>", column: column))
+            if pieceStart == nil { pieceStart = i }
+            let after = bytes.index(after: next)
+            pieceEnd = after
+            column += 1
+            i = after
+            continue
+        default:
+            if wordStart == nil { wordStart = i; wordColumn = column }
+            if pieceStart == nil { pieceStart = i }
+            pieceEnd = next
+        }
+        i = next
+    }
+    endPiece(at: bytes.endIndex)
+    return pieces
 }

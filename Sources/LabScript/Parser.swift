@@ -123,98 +123,122 @@ struct Matcher {
         }
     }
 
-    mutating func match(_ patterns: ArraySlice<Pattern>, at position: Int, _ values: [Argument]) -> [Argument]? {
-        guard let p = patterns.first else {
-            if position == tokens.count { return values }
-            fail(at: position, .end)
-            return nil
+    /// Matches `patterns` from `position` to the end of the words, appending their values.
+    /// Only `.optional` branches; everything else matches in at most one way.
+    mutating func match(_ patterns: ArraySlice<Pattern>, at position: Int, _ values: inout [Argument]) -> Bool {
+        var position = position
+        var index = patterns.startIndex
+        while index < patterns.endIndex {
+            let p = patterns[index]
+            if case .optional(let inner) = p {
+                let mark = values.count
+                if let (next, value) = single(inner, at: position) {
+                    values.append(value)
+                    if match(patterns[(index + 1)...], at: next, &values) { return true }
+                    values.removeSubrange(mark...)
+                }
+                values.append(.absent)
+                if match(patterns[(index + 1)...], at: position, &values) { return true }
+                values.removeSubrange(mark...)
+                return false
+            }
+            guard let (next, value) = single(p, at: position) else { return false }
+            values.append(value)
+            position = next
+            index += 1
         }
-        for (next, value) in candidates(p, at: position) {
-            if let done = match(patterns.dropFirst(), at: next, values + [value]) { return done }
-        }
-        return nil
+        if position == tokens.count { return true }
+        fail(at: position, .end)
+        return false
     }
 
-    /// The ways `p` can match at `position`: (position after it, its value).
-    mutating func candidates(_ p: Pattern, at position: Int) -> [(Int, Argument)] {
+    /// Convenience for callers that want the values or nil.
+    mutating func match(_ patterns: ArraySlice<Pattern>, at position: Int, _ start: [Argument]) -> [Argument]? {
+        var values = start
+        return match(patterns, at: position, &values) ? values : nil
+    }
+
+    /// How `p` matches at `position` (position after it, its value), or nil. `.optional` is
+    /// handled by `match`.
+    mutating func single(_ p: Pattern, at position: Int) -> (Int, Argument)? {
         let token = position < tokens.count ? tokens[position] : nil
         switch p {
         case .word(let w):
-            if token?.folded == w.lowercased() { return [(position + 1, .keyword(w.lowercased()))] }
+            if token?.folded == w.lowercased() { return (position + 1, .keyword(w.lowercased())) }
             fail(at: position, .keyword(w))
-            return []
+            return nil
         case .choice(let words):
             if let t = token, words.contains(where: { $0.lowercased() == t.folded }) {
-                return [(position + 1, .keyword(t.folded))]
+                return (position + 1, .keyword(t.folded))
             }
             for w in words { fail(at: position, .keyword(w)) }
-            return []
+            return nil
         case .name(let kind):
-            guard let t = token else { fail(at: position, .name(kind)); return [] }
+            guard let t = token else { fail(at: position, .name(kind)); return nil }
             do throws(Diagnostic) {
-                if let n = try kind.parse(t) { return [(position + 1, .name(kind, n))] }
+                if let n = try kind.parse(t) { return (position + 1, .name(kind, n)) }
             } catch {
                 fail(at: position, detail: error)
-                return []
+                return nil
             }
             fail(at: position, .name(kind))
-            return []
+            return nil
         case .number(let label, let range):
-            guard let t = token else { fail(at: position, .value("<\(label)>")); return [] }
+            guard let t = token else { fail(at: position, .value("<\(label)>")); return nil }
             let word = Substring(t.text)
-            guard isDigits(word) else { fail(at: position, .value("<\(label)> (a number)")); return [] }
+            guard isDigits(word) else { fail(at: position, .value("<\(label)> (a number)")); return nil }
             guard let n = parseNumber(word) else {
                 fail(at: position, detail: Diagnostic(column: t.column, "\(quoted(t.text)): number too large (at most 2^53)"))
-                return []
+                return nil
             }
             guard range.contains(n) else {
                 fail(at: position, detail: Diagnostic(column: t.column, "\(quoted(t.text)) is out of range for <\(label)> (\(range.lowerBound)–\(range.upperBound))"))
-                return []
+                return nil
             }
-            return [(position + 1, .number(n))]
+            return (position + 1, .number(n))
         case .duration(let label):
-            guard let t = token else { fail(at: position, .value("<\(label)> (250ms, 2s, 1m)")); return [] }
+            guard let t = token else { fail(at: position, .value("<\(label)> (250ms, 2s, 1m)")); return nil }
             do throws(Diagnostic) {
-                return [(position + 1, .duration(try parseDuration(t, label: label)))]
+                return (position + 1, .duration(try parseDuration(t, label: label)))
             } catch {
                 fail(at: position, detail: error)
-                return []
+                return nil
             }
         case .optional(let inner):
-            return candidates(inner, at: position).map { ($0.0, $0.1) } + [(position, .absent)]
+            return single(inner, at: position) ?? (position, .absent)
         case .flags(let words):
             var seen = Set<String>()
             var i = position
             while i < tokens.count, let w = words.first(where: { $0.lowercased() == tokens[i].folded }) {
                 if seen.contains(w) {
                     fail(at: i, detail: Diagnostic(column: tokens[i].column, "\(quoted(tokens[i].text)) given twice"))
-                    return []
+                    return nil
                 }
                 seen.insert(w)
                 i += 1
             }
             for w in words where !seen.contains(w) { fail(at: i, .keyword(w)) }
-            return [(i, .flags(seen))]
+            return (i, .flags(seen))
         case .rest(let label):
             guard position < tokens.count, !(collecting && position == tokens.count - 1) else {
-                fail(at: position, .rest(label)); return []
+                fail(at: position, .rest(label)); return nil
             }
-            return [(tokens.count, .text(tokens[position...].map(\.text).joined(separator: " ")))]
+            return (tokens.count, .text(tokens[position...].map(\.text).joined(separator: " ")))
         case .call:
-            guard let t = token, !(collecting && position == tokens.count - 1) else { fail(at: position, .call); return [] }
+            guard let t = token, !(collecting && position == tokens.count - 1) else { fail(at: position, .call); return nil }
             guard let spec = commandSpec(named: t.text), spec.group == .provider else {
                 let what = commandSpec(named: t.text) == nil ? unknownCommandMessage(t.text)
                     : "\(quoted(t.text)) is not a provider call; `on TN` takes one (socket, close, send, …)"
                 fail(at: position, detail: Diagnostic(column: t.column, what))
-                return []
+                return nil
             }
             do throws(Diagnostic) {
                 let built = try LabScript.match(spec, Array(tokens[(position + 1)...]), commandColumn: t.column)
-                if case .call(let c, let th) = built { return [(tokens.count, .call(c, th))] }
+                if case .call(let c, let th) = built { return (tokens.count, .call(c, th)) }
             } catch {
                 fail(at: tokens.count, detail: error)
             }
-            return []
+            return nil
         }
     }
 }
@@ -222,8 +246,11 @@ struct Matcher {
 /// Matches the words after a command name against each of its forms.
 func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Diagnostic) -> Built {
     var matcher = Matcher(tokens: tokens)
+    var values: [Argument] = []
+    values.reserveCapacity(4)
     for form in spec.forms {
-        if let values = matcher.match(form.patterns[...], at: 0, []) {
+        values.removeAll(keepingCapacity: true)
+        if matcher.match(form.patterns[...], at: 0, &values) {
             do throws(Diagnostic) {
                 return try form.build(values)
             } catch {

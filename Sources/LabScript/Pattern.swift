@@ -64,13 +64,24 @@ public enum NameKind: String, CaseIterable, Sendable {
 
     /// Parses `h3`-style names, case-insensitively. Nil if the word is not this kind of name;
     /// a diagnostic if it is, but its number is too large.
+    var lowercasePrefix: String {
+        switch self {
+        case .handle: "h"
+        case .socket: "s"
+        case .process: "p"
+        case .thread: "t"
+        case .protocolInfo: "pi"
+        case .operation: "op"
+        }
+    }
+
     func parse(_ token: Token) throws(Diagnostic) -> Int? {
         let word = token.folded
-        let p = prefix.lowercased()
-        guard word.hasPrefix(p) else { return nil }
+        let p = lowercasePrefix
+        guard word.utf8.starts(with: p.utf8) else { return nil }
         let digits = word.dropFirst(p.count)
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        guard let n = parseNumber(Substring(digits)), n <= Int(Int32.max) else {
+        guard isDigits(digits) else { return nil }
+        guard let n = parseNumber(digits), n <= Int(Int32.max) else {
             throw Diagnostic(column: token.column, "\(quoted(token.text)): number too large for \(noun)")
         }
         return n

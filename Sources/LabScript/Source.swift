@@ -27,6 +27,8 @@ public func decodeLine(_ bytes: some Collection<UInt8>) -> Result<String, Diagno
     if bytes.count > maximumLineBytes {
         return .failure(Diagnostic(column: 1, "line too long: at most 1 MiB (\(maximumLineBytes) bytes) per line; the line is skipped"))
     }
+    let fast: String?? = bytes.withContiguousStorageIfAvailable { String(validating: $0, as: UTF8.self) }
+    if let text = fast ?? String(validating: bytes, as: UTF8.self) { return .success(text) }
     var column = 1
     var iterator = bytes.makeIterator()
     var decoder = UTF8()

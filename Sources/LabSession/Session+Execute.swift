@@ -40,8 +40,12 @@ extension Session {
             }
         case .advance(let span):
             let from = world.now
-            attempt(c, into: &reply) { s throws(Refusal) in
-                (try s.world.advance(by: span), "t=\(from.milliseconds)ms → t=\(s.world.now.milliseconds)ms")
+            do throws(Refusal) {
+                let outcome = try world.advance(by: span)
+                let to = world.now
+                finishWorldCommand(c, header: "t=\(from.milliseconds)ms → t=\(to.milliseconds)ms", outcome, into: &reply)
+            } catch {
+                refuse(error.message, c, into: &reply)
             }
         case .set(let setting):
             runSet(setting, c, into: &reply)
@@ -99,10 +103,11 @@ extension Session {
             return
         }
         let result = outcome.result ?? .blocked
-        let line = Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)
-        explained = Explained(callLine: line, notes: outcome.notes)
+        explained = Explained(call: call, result: result, thread: issuer, showsThread: thread != nil, notes: outcome.notes)
         lastEvents = outcome.events
-        publish(c, call: call.name, result: result, header: [line], outcome: outcome, into: &reply)
+        let header = format == .box || format == .plain
+            ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []
+        publish(c, call: call.name, result: result, header: header, outcome: outcome, into: &reply)
         if let expected {
             let passed = matches(actual: result.lastValue, .equal, expected.value, kind: .text, path: .last)
             if !passed {

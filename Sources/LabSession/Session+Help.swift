@@ -72,7 +72,7 @@ extension Session {
         guard let e = explained else {
             return "Nothing to explain yet: no provider call has been made. Try `socket`, then `explain`."
         }
-        var text = e.callLine + "\n"
+        var text = Session.callLine(e.call, result: e.result, thread: e.thread, showsThread: e.showsThread) + "\n"
         for n in e.notes { text += "  \(n)\n" }
         if e.notes.isEmpty { text += "  (no rule fired: the call did what its arguments asked)\n" }
         if !e.later.isEmpty {

@@ -10,10 +10,11 @@ extension Session {
     }
 
     /// A world command finished: its header, events and tables.
-    mutating func finishWorldCommand(_ c: LocatedCommand, header: String, _ outcome: Outcome, into reply: inout Reply) {
+    mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
+                                     into reply: inout Reply) {
         lastEvents = outcome.events
         if !outcome.notes.isEmpty { explained?.later.append((c.text, outcome.notes)) }
-        publish(c, call: nil, result: nil, header: [header], outcome: outcome, into: &reply)
+        publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
     }
 
     /// A command that changes no table (use, set rows, set diff).

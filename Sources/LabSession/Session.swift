@@ -81,7 +81,10 @@ public struct TextError: Error, Hashable, Sendable {
 }
 
 struct Explained: Sendable {
-    var callLine: String
+    var call: ProviderCall
+    var result: CallResult
+    var thread: ThreadID?
+    var showsThread: Bool
     var notes: [RuleNote]
     var later: [(String, [RuleNote])] = []
 }

@@ -19,10 +19,16 @@ public struct RuleID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static func < (a: RuleID, b: RuleID) -> Bool { a.sortKey < b.sortKey }
 }
 
-/// One rule that fired, with the plain sentence `explain` prints for it.
+/// One rule that fired, with the plain sentence `explain` prints for it. The sentence is made
+/// only when asked for: most calls are never explained, and formatting it costs more than the
+/// rest of the call.
 public struct RuleNote: Hashable, Sendable, CustomStringConvertible {
     public let rule: RuleID
-    public let text: String
-    public init(_ rule: RuleID, _ text: String) { self.rule = rule; self.text = text }
+    private let make: @Sendable () -> String
+    public init(_ rule: RuleID, _ text: @escaping @Sendable () -> String) { self.rule = rule; self.make = text }
+    public init(_ rule: RuleID, _ text: String) { self.init(rule) { text } }
+    public var text: String { make() }
     public var description: String { "\(rule): \(text)" }
+    public static func == (a: RuleNote, b: RuleNote) -> Bool { a.rule == b.rule && a.text == b.text }
+    public func hash(into h: inout Hasher) { h.combine(rule) }
 }

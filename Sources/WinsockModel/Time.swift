@@ -22,7 +22,17 @@ public struct Instant: Hashable, Comparable, Sendable, CustomStringConvertible {
         return overflow ? .never : Instant(nanoseconds: sum)
     }
 
-    public var description: String { Span(nanoseconds: nanoseconds).description }
+    public var description: String { millisecondText }
+
+    /// Milliseconds, with a fraction only when the instant falls between them: `2000ms`, `12.5ms`.
+    public var millisecondText: String {
+        let whole = nanoseconds / 1_000_000, frac = nanoseconds % 1_000_000
+        guard frac != 0 else { return "\(whole)ms" }
+        var digits = String(frac)
+        digits = String(repeating: "0", count: 6 - digits.count) + digits
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(whole).\(digits)ms"
+    }
 }
 
 /// A length of virtual time. Named `Span` to stay clear of the standard library's `Duration`.

@@ -76,7 +76,7 @@ extension World {
     mutating func createSocket(_ type: SocketType, nonblocking: Bool, in p: ProcessID) -> CallResult {
         let s = SocketID(rawValue: sockets.count + 1)
         sockets.append(Socket(id: s, type: type, nonblocking: nonblocking, sendBufferSize: settings.sendBuffer))
-        journal.sockets.insert(s)
+        journal.sockets.append(s)
         let h = makeHandle(for: s, in: p)
         return .value(.handle(h))
     }
@@ -107,7 +107,8 @@ extension World {
         protocolInfos[pi.index].isUsed = true
         updateSocket(info.socket) { $0.refcount += 1 }
         let h = makeHandle(for: info.socket, in: p)
-        note(.r4, "\(p) consumed \(pi): the new descriptor \(h) refers to \(info.socket), whose count rises to \(sockets[info.socket.index].refcount).")
+        let count = sockets[info.socket.index].refcount
+        note(.r4, "\(p) consumed \(pi): the new descriptor \(h) refers to \(info.socket), whose count rises to \(count).")
         note(.r3, "\(h) shares every option of \(info.socket) with its other descriptors: linger \(s.linger), \(s.isNonblocking ? "nonblocking" : "blocking").")
         return .value(.handle(h))
     }
@@ -133,7 +134,8 @@ extension World {
                 $0.peer = peer
             }
             setState(s, .established)
-            note(.r41, "\(s) is ESTABLISHED with a new peer whose receive window is \(settings.window) bytes.")
+            let window = settings.window
+            note(.r41, "\(s) is ESTABLISHED with a new peer whose receive window is \(window) bytes.")
             return .value(.zero)
         }
     }
@@ -143,7 +145,8 @@ extension World {
     /// R29 and J: linger options on a datagram socket.
     mutating func datagramLingerSet(_ s: SocketID, _ option: SocketOption) -> CallResult {
         if settings.profile.acceptsDatagramSet(of: option) {
-            note(.r29, "[\(settings.profile)] setting \(option) on the datagram socket \(s) succeeds and changes nothing.")
+            let profile = settings.profile
+            note(.r29, "[\(profile)] setting \(option) on the datagram socket \(s) succeeds and changes nothing.")
             return .value(.zero)
         }
         note(.r29, "\(option) exists only for connection-oriented stream sockets; on the datagram socket \(s) it fails with WSAENOPROTOOPT.")
@@ -283,7 +286,7 @@ extension World {
         let op = OperationID(rawValue: operations.count + 1)
         operations.append(Operation(id: op, kind: kind, handle: h, socket: s, process: handles[h.index].process,
                                     thread: t, requested: n))
-        journal.operations.insert(op)
+        journal.operations.append(op)
         updateHandle(h) { $0.pendingCount += 1 }
         return op
     }
@@ -391,7 +394,8 @@ extension World {
         let s = socketID(of: h)
         let pi = ProtocolInfoID(rawValue: protocolInfos.count + 1)
         protocolInfos.append(ProtocolInfo(id: pi, socket: s, source: h, target: target))
-        note(.r4, "WSPDuplicateSocket only makes the block \(pi) for \(target); the count of \(s) stays \(sockets[s.index].refcount) until \(target) uses it with `socket from \(pi)`.")
+        let count = sockets[s.index].refcount
+        note(.r4, "WSPDuplicateSocket only makes the block \(pi) for \(target); the count of \(s) stays \(count) until \(target) uses it with `socket from \(pi)`.")
         return .value(.protocolInfo(pi))
     }
 
@@ -399,7 +403,8 @@ extension World {
 
     mutating func startup(_ p: ProcessID) -> CallResult {
         processes[p.index].startupCount += 1
-        note(.r35, "WSPStartup is counted per process: the count of \(p) is now \(processes[p.index].startupCount).")
+        let count = processes[p.index].startupCount
+        note(.r35, "WSPStartup is counted per process: the count of \(p) is now \(count).")
         return .value(.zero)
     }
 
@@ -464,7 +469,8 @@ extension World {
         wake(t, with: .failure(.interrupted))
         switch call {
         case .close(let h, let s):
-            note(.r25, "WSPCancelBlockingCall cancels the lingering close of \(h) by \(t): it fails with WSAEINTR; \(h) stays valid and linger stays \(sockets[s.index].linger).")
+            let linger = sockets[s.index].linger
+            note(.r25, "WSPCancelBlockingCall cancels the lingering close of \(h) by \(t): it fails with WSAEINTR; \(h) stays valid and linger stays \(linger).")
         case .send(_, let s, _, _), .recv(_, let s, _):
             note(.r25, "WSPCancelBlockingCall cancels \(t)'s blocking \(call.name): it fails with WSAEINTR.")
             if sockets[s.index].type == .stream && sockets[s.index].isConnectedStream {

@@ -56,11 +56,12 @@ extension World {
     /// sends into freed buffer space; send FINs that are due; finish lingering closes whose
     /// queue emptied; fire due arrivals and timers in (time, scheduling order).
     mutating func runInstant() {
+        if transmitting.isEmpty && attention.isEmpty && !hasDueItems { return }
         var rounds = 0
         repeat {
             rounds += 1
             for id in transmitting.sorted() { settleTransmission(id) }
-            let focus = attention.sorted()
+            let focus = uniqueSorted(attention)
             attention.removeAll(keepingCapacity: true)
             for id in focus { stopTransmissionIfBlocked(id) }
             for id in focus { moveWaitingSends(id) }
@@ -201,6 +202,12 @@ extension World {
 
     // MARK: Arrivals and timers
 
+    var hasDueItems: Bool {
+        if let t = timers.min, t.time <= now { return true }
+        if settings.isNetworkUp, let a = arrivals.min, a.time <= now { return true }
+        return false
+    }
+
     mutating func fireDueItems() {
         while true {
             let timer = timers.min.flatMap { $0.time <= now ? $0 : nil }
@@ -240,13 +247,15 @@ extension World {
         case .lingerTimeout(let id, let generation):
             guard let lc = sockets[id.index].lingeringClose, lc.generation == generation else { return }
             emit(.lingerTimedOut(id))
-            note(.r11, "the linger time of \(id) ran out with \(sockets[id.index].sendQueue) bytes still queued, so the provider reset the connection before WSPCloseSocket returned; it still returned 0.")
+            let queued = sockets[id.index].sendQueue
+            note(.r11, "the linger time of \(id) ran out with \(queued) bytes still queued, so the provider reset the connection before WSPCloseSocket returned; it still returned 0.")
             resetConnection(id, cause: .reset, sendsReset: true)
         case .gracefulTimeout(let id):
             gracefulTimeoutExpired(id)
         case .timeWaitEnds(let id):
             guard sockets[id.index].state == .timeWait, !sockets[id.index].isReleased else { return }
-            note(.r43, "TIME_WAIT of \(id) ended: the socket is CLOSED\(sockets[id.index].refcount == 0 ? " and released" : "").")
+            let released = sockets[id.index].refcount == 0
+            note(.r43, "TIME_WAIT of \(id) ended: the socket is CLOSED\(released ? " and released" : "").")
             setState(id, .closed)
             releaseIfUnreferenced(id)
         }
@@ -302,7 +311,8 @@ extension World {
         let s = sockets[id.index]
         guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return } // R43a: ignored
         if s.isUnreferencedButAlive {
-            note(.r43a, "the peer sent \(bytes) bytes to \(id), which has no descriptor left: it answers with RST and the peer's next receive reports \(settings.profile.peerErrorAfterDataToOrphan)\(settings.profile == .windows ? " (the windows profile)" : "").")
+            let profile = settings.profile
+            note(.r43a, "the peer sent \(bytes) bytes to \(id), which has no descriptor left: it answers with RST and the peer's next receive reports \(profile.peerErrorAfterDataToOrphan)\(profile == .windows ? " (the windows profile)" : "").")
             resetConnection(id, cause: .reset, sendsReset: true, peerError: settings.profile.peerErrorAfterDataToOrphan)
             return
         }
@@ -346,11 +356,13 @@ extension World {
         case .timeWait:
             return // TIME_WAIT keeps its own timer
         case .finWait2:
-            note(.r9, "\(id) was still in FIN_WAIT_2 when the provider's give-up time (\(settings.gracefulTimeout)) ran out: it is released without a reset.")
+            let limit = settings.gracefulTimeout
+            note(.r9, "\(id) was still in FIN_WAIT_2 when the provider's give-up time (\(limit)) ran out: it is released without a reset.")
             setState(id, .closed)
             releaseIfUnreferenced(id)
         case .established, .closeWait, .finWait1, .closing, .lastAck:
-            note(.r9, "the provider's give-up time (\(settings.gracefulTimeout)) ran out before the graceful close of \(id) finished, so it resets the connection and releases the socket.")
+            let limit = settings.gracefulTimeout
+            note(.r9, "the provider's give-up time (\(limit)) ran out before the graceful close of \(id) finished, so it resets the connection and releases the socket.")
             resetConnection(id, cause: .reset, sendsReset: true)
         case .created, .closed:
             releaseIfUnreferenced(id)

@@ -45,7 +45,8 @@ extension World {
             note(.r12, "\(s) is nonblocking and lingers \(sock.linger.seconds)s with \(sock.sendQueue) bytes still queued, so the close cannot complete at once: it fails with WSAEWOULDBLOCK and nothing changed. Call again after the queue drains, or turn linger off (SO_DONTLINGER TRUE), or set a zero timeout (SO_LINGER 1 0).")
             if settings.profile.losesReferenceOnWouldBlock {
                 updateSocket(s) { $0.refcount -= 1; $0.lostReferences += 1 }
-                note(.r12, "[reactos] msafd drops the reference count of \(s) before returning WSAEWOULDBLOCK and never restores it (REFCNT now \(sockets[s.index].refcount)).")
+                let count = sockets[s.index].refcount
+                note(.r12, "[reactos] msafd drops the reference count of \(s) before returning WSAEWOULDBLOCK and never restores it (REFCNT now \(count)).")
             }
             return .failure(.wouldBlock)
         }
@@ -71,7 +72,8 @@ extension World {
         case .releaseAndLeak:
             releaseDescriptor(h)
         case .releaseAtOnce:
-            note(.r15, "\(s) is \(unconnectedReason(sock)), so the close releases it at once: nothing on the wire, no linger wait.")
+            let reason = unconnectedReason(sock)
+            note(.r15, "\(s) is \(reason), so the close releases it at once: nothing on the wire, no linger wait.")
             setState(s, .closed)
             releaseDescriptor(h)
         case .keepTimeWait:
@@ -115,7 +117,8 @@ extension World {
     private mutating func explainGraceful(_ s: Socket) {
         if !settings.isNetworkUp { return }
         if !s.linger.isEnabled {
-            note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(s.sendQueue > 0 ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN." : "Nothing is queued, so FIN leaves now.") The provider gives up after graceful-timeout (\(settings.gracefulTimeout)).")
+            let limit = settings.gracefulTimeout
+            note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(s.sendQueue > 0 ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN." : "Nothing is queued, so FIN leaves now.") The provider gives up after graceful-timeout (\(limit)).")
         } else if s.linger.seconds == 0 {
             note(.r10, "[reactos] a zero-linger close after SD_RECEIVE sends no RST: it closes gracefully instead.")
         } else {

@@ -12,7 +12,7 @@ extension World {
             let t = ThreadID(rawValue: w.threads.count + 1)
             w.processes.append(SimulatedProcess(id: p, threads: [t]))
             w.threads.append(SimulatedThread(id: t, process: p))
-            w.journal.threads.insert(t)
+            w.journal.threads.append(t)
             if w.current == nil {
                 w.current = t
                 w.note(.r39, "no process was live, so \(p) becomes current.")
@@ -34,7 +34,7 @@ extension World {
             let t = ThreadID(rawValue: w.threads.count + 1)
             w.threads.append(SimulatedThread(id: t, process: p))
             w.processes[p.index].threads.append(t)
-            w.journal.threads.insert(t)
+            w.journal.threads.append(t)
             made = t
             return nil
         }
@@ -121,7 +121,8 @@ extension World {
             }
             let k = min(count ?? peer.unread, peer.unread)
             updateSocket(s) { $0.peer!.read += k }
-            note(.r41, "the peer application read \(k) bytes of \(s); its window reopens at once (\(sockets[s.index].peer!.freeWindow) of \(peer.window) free).")
+            let free = sockets[s.index].peer!.freeWindow
+            note(.r41, "the peer application read \(k) bytes of \(s); its window reopens at once (\(free) of \(peer.window) free).")
             if k == 0 && peer.hasReceivedFin {
                 note(.r42, "after our FIN with every byte read, the peer's receive returns 0.")
                 return "peer of \(s): read 0 bytes (end of stream: our FIN arrived)"
@@ -147,18 +148,21 @@ extension World {
             let departure = max(now, peer.nextDeparture)
             let arrival = departure.adding(settings.netLatency)
             schedule(.peerFinArrives(s), at: arrival)
-            note(.r46, "the peer's FIN leaves after its earlier segments and arrives net latency (\(settings.netLatency)) later.")
+            let latency = settings.netLatency
+            note(.r46, "the peer's FIN leaves after its earlier segments and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends FIN (arriving at t=\(arrival))"
         case .reset:
             updateSocket(s) { $0.peer!.hasSentReset = true }
             if released { return "peer of \(s): RST to a released socket (ignored)" }
             let arrival = now.adding(settings.netLatency)
             schedule(.peerResetArrives(s), at: arrival)
-            note(.r46, "the peer's RST is sent now and arrives net latency (\(settings.netLatency)) later.")
+            let latency = settings.netLatency
+            note(.r46, "the peer's RST is sent now and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends RST (arriving at t=\(arrival))"
         case .window(let n):
             updateSocket(s) { $0.peer!.window = n }
-            note(.r41, "the peer's receive buffer for \(s) is now \(n) bytes (\(sockets[s.index].peer!.freeWindow) free); a full window stops transmission.")
+            let free = sockets[s.index].peer!.freeWindow
+            note(.r41, "the peer's receive buffer for \(s) is now \(n) bytes (\(free) free); a full window stops transmission.")
             return "peer of \(s): window \(n) bytes"
         }
     }
@@ -208,7 +212,7 @@ extension World {
                 w.reanchorTransmission()
                 w.settings.isNetworkUp = up
                 // Transmission stops or resumes; deferred arrivals fire now (R50).
-                for s in w.sockets where s.sendQueue > 0 || s.isTransmitting { w.attention.insert(s.id) }
+                for s in w.sockets where s.sendQueue > 0 || s.isTransmitting { w.attention.append(s.id) }
                 if up {
                     w.note(.r50, "the network is up again: what was due arrives now and queued data moves on.")
                 } else {

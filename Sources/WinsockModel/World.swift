@@ -24,8 +24,9 @@ public struct World: Hashable, Sendable {
     var timers = MinHeap<Scheduled>()
     var nextSequence = 0
     var transmitting = Set<SocketID>()
-    /// Sockets whose waiting sends, FINs or lingering closes must be looked at this instant.
-    var attention = Set<SocketID>()
+    /// Sockets whose waiting sends, FINs or lingering closes must be looked at this instant
+    /// (may hold duplicates; an array is cheaper than a set for the few touched per command).
+    var attention: [SocketID] = []
     /// Released handle values, for `set reuse on` (R23): the lowest is handed out again.
     var freeHandles = MinHeap<Int>()
     var openSocketCount = 0
@@ -98,15 +99,20 @@ public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Collects what happens during one request.
+/// Collects what happens during one request. Transient: two worlds that differ only in their
+/// journals are equal.
 struct Journal: Hashable, Sendable {
+    static func == (a: Journal, b: Journal) -> Bool { true }
+    func hash(into h: inout Hasher) {}
+
     var events: [Event] = []
     var eventTimes: [Instant] = []
     var notes: [RuleNote] = []
-    var handles = Set<HandleID>()
-    var sockets = Set<SocketID>()
-    var operations = Set<OperationID>()
-    var threads = Set<ThreadID>()
+    // Touched rows, with duplicates; `request` sorts and dedupes them once.
+    var handles: [HandleID] = []
+    var sockets: [SocketID] = []
+    var operations: [OperationID] = []
+    var threads: [ThreadID] = []
     var released: [HandleID] = []
 }
 
@@ -116,12 +122,16 @@ extension World {
     mutating func emit(_ event: Event) {
         journal.events.append(event)
         journal.eventTimes.append(now)
-        if let s = event.socket { journal.sockets.insert(s) }
+        if let s = event.socket { touch(s) }
     }
 
-    mutating func note(_ rule: RuleID, _ text: String) {
-        let n = RuleNote(rule, text)
-        if !journal.notes.contains(n) { journal.notes.append(n) }
+    /// Marks a socket's rows changed (consecutive repeats are common; skip them here).
+    @inline(__always) mutating func touch(_ s: SocketID) {
+        if journal.sockets.last != s { journal.sockets.append(s) }
+    }
+
+    mutating func note(_ rule: RuleID, _ text: @autoclosure @escaping @Sendable () -> String) {
+        journal.notes.append(RuleNote(rule, text))
     }
 
     /// Runs one request: clears the journal, lets the clock settle what is due at this
@@ -138,10 +148,10 @@ extension World {
             events: journal.events,
             eventTimes: journal.eventTimes,
             notes: journal.notes,
-            changedHandles: changedHandles().sorted(),
-            changedSockets: journal.sockets.sorted(),
-            changedOperations: journal.operations.sorted(),
-            changedThreads: journal.threads.sorted(),
+            changedHandles: changedHandles(),
+            changedSockets: uniqueSorted(journal.sockets),
+            changedOperations: uniqueSorted(journal.operations),
+            changedThreads: uniqueSorted(journal.threads),
             releasedHandles: journal.released,
             created: nil
         )
@@ -149,34 +159,34 @@ extension World {
 
     /// Handles touched directly, and every descriptor of a socket that changed (their rows show
     /// the socket's columns).
-    func changedHandles() -> Set<HandleID> {
+    func changedHandles() -> [HandleID] {
         var changed = journal.handles
-        for s in journal.sockets {
-            for h in sockets[s.index].handleIDs where handles[h.index].socket == s { changed.insert(h) }
+        for s in uniqueSorted(journal.sockets) {
+            for h in sockets[s.index].handleIDs where handles[h.index].socket == s { changed.append(h) }
         }
-        return changed
+        return uniqueSorted(changed)
     }
 
     // MARK: Mutation helpers that keep change tracking honest
 
     mutating func updateSocket<T>(_ id: SocketID, _ body: (inout Socket) -> T) -> T {
-        journal.sockets.insert(id)
-        attention.insert(id)
+        touch(id)
+        if attention.last != id { attention.append(id) }
         return body(&sockets[id.index])
     }
 
     mutating func updateHandle<T>(_ id: HandleID, _ body: (inout Handle) -> T) -> T {
-        journal.handles.insert(id)
+        if journal.handles.last != id { journal.handles.append(id) }
         return body(&handles[id.index])
     }
 
     mutating func updateOperation<T>(_ id: OperationID, _ body: (inout Operation) -> T) -> T {
-        journal.operations.insert(id)
+        if journal.operations.last != id { journal.operations.append(id) }
         return body(&operations[id.index])
     }
 
     mutating func updateThread<T>(_ id: ThreadID, _ body: (inout SimulatedThread) -> T) -> T {
-        journal.threads.insert(id)
+        if journal.threads.last != id { journal.threads.append(id) }
         return body(&threads[id.index])
     }
 
@@ -190,4 +200,14 @@ extension World {
     func openHandles(of s: SocketID) -> [HandleID] {
         handles.filter { $0.isOpen && $0.socket == s }.map(\.id)
     }
+}
+
+/// The distinct elements, in order.
+func uniqueSorted<T: Comparable>(_ items: [T]) -> [T] {
+    if items.count < 2 { return items }
+    let sorted = items.sorted()
+    var out: [T] = [sorted[0]]
+    out.reserveCapacity(sorted.count)
+    for x in sorted.dropFirst() where x != out[out.count - 1] { out.append(x) }
+    return out
 }
