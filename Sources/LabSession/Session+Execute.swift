@@ -69,7 +69,7 @@ extension Session {
             world = World(settings: Settings())
             rows = 40
             lastEvents = []
-            explained = nil
+            explained = Explained()
             printedRows.removeAll()
             finishWorldCommand(c, header: "session reset: P1/T1 at t=0ms, default settings", .nothing, into: &reply)
         case .quit:
@@ -103,7 +103,8 @@ extension Session {
             return
         }
         let result = outcome.result ?? .blocked
-        explained = Explained(call: call, result: result, thread: issuer, showsThread: thread != nil, notes: outcome.notes)
+        explained = Explained(call: .init(call: call, result: result, thread: issuer, showsThread: thread != nil,
+                                          notes: outcome.notes))
         lastEvents = outcome.events
         let header = format == .box || format == .plain
             ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []

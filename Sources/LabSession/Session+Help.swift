@@ -67,20 +67,34 @@ extension Session {
     In a close that goes ahead: ABORTs, then WAKEs, then RST/DISCARD/STATE, then the WPU up-call, then RELEASE.
     """
 
-    /// `explain`: the rules that fired in the last provider call, and after it.
+    /// `explain`: the rules that fired in the last provider call, and in the commands after it.
     func explanation() -> String {
-        guard let e = explained else {
+        var text = ""
+        if let e = explained.call {
+            text += Session.callLine(e.call, result: e.result, thread: e.thread, showsThread: e.showsThread) + "\n"
+            text += noteLines(e.notes, indent: "  ")
+            if e.notes.isEmpty { text += "  (no rule fired: the call did what its arguments asked)\n" }
+        } else if explained.later.isEmpty {
             return "Nothing to explain yet: no provider call has been made. Try `socket`, then `explain`."
+        } else {
+            text += "No provider call yet.\n"
         }
-        var text = Session.callLine(e.call, result: e.result, thread: e.thread, showsThread: e.showsThread) + "\n"
-        for n in e.notes { text += "  \(n)\n" }
-        if e.notes.isEmpty { text += "  (no rule fired: the call did what its arguments asked)\n" }
-        if !e.later.isEmpty {
-            text += "Since then:\n"
-            for (command, notes) in e.later {
-                text += "  \(command)\n"
-                for n in notes { text += "    \(n)\n" }
+        if !explained.later.isEmpty {
+            text += explained.call == nil ? "Rules that fired:\n" : "Since then:\n"
+            for (command, notes) in explained.later {
+                text += "  \(command)\n" + noteLines(notes, indent: "    ")
             }
+        }
+        return text
+    }
+
+    /// One line per note, without repeating an identical sentence.
+    func noteLines(_ notes: [RuleNote], indent: String) -> String {
+        var seen = Set<String>()
+        var text = ""
+        for n in notes {
+            let line = n.description
+            if seen.insert(line).inserted { text += indent + line + "\n" }
         }
         return text
     }

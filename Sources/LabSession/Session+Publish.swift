@@ -13,7 +13,7 @@ extension Session {
     mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
                                      into reply: inout Reply) {
         lastEvents = outcome.events
-        if !outcome.notes.isEmpty { explained?.later.append((c.text, outcome.notes)) }
+        if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
         publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
     }
 
@@ -69,6 +69,7 @@ extension Session {
             ("result", resultJSON),
             ("events", .array(events.map { .string($0.description) })),
             ("time_ms", .number(Int(world.now.milliseconds))),
+            ("profile", .string(world.settings.profile.description)),
         ]
     }
 

@@ -38,7 +38,7 @@ public struct Session: Sendable {
     /// Events of the most recent command other than expect/show/help/explain/format.
     var lastEvents: [Event] = []
     /// The last provider call, for `explain`, and what fired after it.
-    var explained: Explained? = nil
+    var explained = Explained()
     var sourceDepth = 0
     /// The cells of each row as last printed, for marking changes (`set diff on`).
     var printedRows: [String: [String]] = [:]
@@ -81,11 +81,16 @@ public struct TextError: Error, Hashable, Sendable {
 }
 
 struct Explained: Sendable {
-    var call: ProviderCall
-    var result: CallResult
-    var thread: ThreadID?
-    var showsThread: Bool
-    var notes: [RuleNote]
+    struct Call: Sendable {
+        var call: ProviderCall
+        var result: CallResult
+        var thread: ThreadID?
+        var showsThread: Bool
+        var notes: [RuleNote]
+    }
+    /// The last provider call, if any.
+    var call: Call? = nil
+    /// Commands after it (or since the start) whose rules fired.
     var later: [(String, [RuleNote])] = []
 }
 

@@ -185,6 +185,14 @@ extension World {
     /// Our FIN leaves now (R43): ESTABLISHED → FIN_WAIT_1, CLOSE_WAIT → LAST_ACK. It reaches the
     /// peer `net latency` later and its ACK comes back after twice that.
     mutating func sendFin(_ id: SocketID) {
+        let s = sockets[id.index]
+        if s.lingeringClose != nil {
+            note(.r11, "the send queue of \(id) is empty, so the lingering close sends FIN.")
+        } else if s.isOrphan {
+            note(.r9, "the orphan \(id) has sent all its queued data, so FIN follows the data.")
+        } else if s.isSendShutdown {
+            note(.r31, "SD_SEND: FIN follows the queued data of \(id).")
+        }
         emit(.finSent(id))
         let next: TCPState = sockets[id.index].state == .closeWait ? .lastAck : .finWait1
         updateSocket(id) { $0.isFinSent = true; $0.isFinOwed = false }
@@ -229,9 +237,11 @@ extension World {
         case .finArrivesAtPeer(let id):
             guard sockets[id.index].peer?.hasReceivedReset == false else { return }
             updateSocket(id) { $0.peer!.hasReceivedFin = true }
+            note(.r42, "our FIN reached the peer of \(id): once it has read every byte, its receive returns 0.")
         case .resetArrivesAtPeer(let id, let error):
             guard sockets[id.index].peer?.hasReceivedReset == false else { return }
             updateSocket(id) { $0.peer!.resetError = error }
+            note(.r42, "our RST reached the peer of \(id): its next receive fails with \(error) and it never sees the discarded bytes.")
         case .ackArrivesAtUs(let id):
             ackArrived(id)
         case .peerDataArrives(let id, let bytes):
@@ -267,10 +277,13 @@ extension World {
         guard !s.isReleased, s.resetCause == nil else { return }
         switch s.state {
         case .finWait1:
+            note(.r43, "the ACK of our FIN reached \(id): FIN_WAIT_1 → FIN_WAIT_2.")
             setState(id, .finWait2)
         case .closing:
+            note(.r43, "the ACK of our FIN reached \(id): CLOSING → TIME_WAIT.")
             enterTimeWait(id)
         case .lastAck:
+            note(.r43, "the ACK of our FIN reached \(id): LAST_ACK → CLOSED\(s.refcount == 0 ? ", and with no descriptor left it is released" : "").")
             setState(id, .closed)
             releaseIfUnreferenced(id)
         case .created, .established, .finWait2, .closeWait, .timeWait, .closed:
@@ -289,6 +302,13 @@ extension World {
         guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return }
         emit(.peerFinReceived(id))
         updateSocket(id) { $0.hasPeerFinArrived = true }
+        let next: String = switch s.state {
+        case .established: "ESTABLISHED → CLOSE_WAIT"
+        case .finWait1: "FIN_WAIT_1 → CLOSING"
+        case .finWait2: "FIN_WAIT_2 → TIME_WAIT"
+        default: "\(s.state)"
+        }
+        note(.r43, "the peer's FIN reached \(id): \(next).")
         switch s.state {
         case .established: setState(id, .closeWait)
         case .finWait1: setState(id, .closing)
