@@ -260,7 +260,8 @@ func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Di
             }
         }
     }
-    let usage = "usage: " + spec.usage.joined(separator: " | ")
+    let forms = spec.usage.joined(separator: " | ")
+    let usage = forms.count <= 90 ? "usage: " + forms : "`help \(spec.name)` shows its forms"
     if let detail = matcher.detail { throw detail }
     let position = max(0, matcher.furthest)
     let alternatives = matcher.wanted.compactMap(\.display)

@@ -23,12 +23,11 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
 public let maximumLineBytes = 1 << 20
 
 /// Decodes one physical line, rejecting invalid UTF-8 with the column of the first bad byte.
-public func decodeLine(_ bytes: some Collection<UInt8>) -> Result<String, Diagnostic> {
+public func decodeLine(_ bytes: ArraySlice<UInt8>) -> Result<String, Diagnostic> {
     if bytes.count > maximumLineBytes {
         return .failure(Diagnostic(column: 1, "line too long: at most 1 MiB (\(maximumLineBytes) bytes) per line; the line is skipped"))
     }
-    let fast: String?? = bytes.withContiguousStorageIfAvailable { String(validating: $0, as: UTF8.self) }
-    if let text = fast ?? String(validating: bytes, as: UTF8.self) { return .success(text) }
+    if let text = bytes.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) { return .success(text) }
     var column = 1
     var iterator = bytes.makeIterator()
     var decoder = UTF8()

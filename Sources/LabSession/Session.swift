@@ -96,7 +96,7 @@ struct Explained: Sendable {
 
 extension Session {
     /// Runs one physical line of raw bytes (invalid UTF-8 and over-long lines are invalid lines).
-    public mutating func run(bytes: some Collection<UInt8>, file: String, line: Int) -> Reply {
+    public mutating func run(bytes: ArraySlice<UInt8>, file: String, line: Int) -> Reply {
         switch decodeLine(bytes) {
         case .success(let text):
             return run(line: text, file: file, line: line)

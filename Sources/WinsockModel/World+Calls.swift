@@ -45,6 +45,7 @@ extension World {
     /// R48: WSAEINPROGRESS, then WSANOTINITIALISED, then WSAENOTSOCK.
     mutating func commonError(_ call: ProviderCall, by t: ThreadID, in p: ProcessID) -> WinsockError? {
         if let blocked = threads[t.index].blockedCall, call != .cancelBlockingCall {
+            note(.r48, "when several errors apply, WSAEINPROGRESS is reported first, then WSANOTINITIALISED, then WSAENOTSOCK.")
             note(.r24, "\(t) is blocked in \(blocked.name), so it can only call from its blocking hook: every call but WSPCancelBlockingCall fails with WSAEINPROGRESS and changes nothing.")
             return .inProgress
         }
@@ -59,6 +60,9 @@ extension World {
             }
             guard handle.isOpen else {
                 note(.r1, "\(h) was released by an earlier close, so any call through it fails with WSAENOTSOCK.")
+                if call.name == .setSockOpt || call.name == .getSockOpt {
+                    note(.r30, "getting or setting an option through a closed descriptor fails with WSAENOTSOCK and changes nothing.")
+                }
                 return .notSocket
             }
             guard handle.process == p else {
@@ -78,6 +82,7 @@ extension World {
         sockets.append(Socket(id: s, type: type, nonblocking: nonblocking, sendBufferSize: settings.sendBuffer))
         journal.sockets.append(s)
         let h = makeHandle(for: s, in: p)
+        note(.r8, "a new socket starts with linger off (l_onoff 0, l_linger 0: SO_DONTLINGER is TRUE), blocking\(nonblocking ? " unless asked otherwise (here nonblocking)" : ""), overlapped attribute on.")
         return .value(.handle(h))
     }
 
@@ -454,6 +459,7 @@ extension World {
             resetConnection(s, cause: .reset, sendsReset: true, inClose: true)
         } else {
             note(.r37, "\(h) is released by the final cleanup\(sock.state == .timeWait ? "; \(s) stays in TIME_WAIT until it ends" : "").")
+            if sock.state != .timeWait && sock.lostReferences == 0 { setState(s, .closed) }
         }
         releaseDescriptor(h)
     }

@@ -30,7 +30,7 @@ extension World {
     /// peer's window fills, or its first waiting send fits.
     func transmitInstant(_ id: SocketID) -> Instant {
         let s = sockets[id.index]
-        var bytes = min(s.sendQueue, s.peer?.freeWindow ?? 0)
+        var bytes = min(transmittable(s), s.peer?.freeWindow ?? 0)
         if let need = bytesBeforeFirstWaiterFits(s), need > 0 { bytes = min(bytes, need) }
         let needed = Int128(bytes) * World.nanosecondsPerSecond - s.transmitCredit
         guard needed > 0 else { return now }
@@ -81,7 +81,18 @@ extension World {
 
     func canTransmit(_ s: Socket) -> Bool {
         settings.isNetworkUp && s.type == .stream && s.resetCause == nil && !s.isReleased
-            && s.sendQueue > 0 && (s.peer?.freeWindow ?? 0) > 0
+            && transmittable(s) > 0 && (s.peer?.freeWindow ?? 0) > 0
+    }
+
+    /// What can leave without a pause: the queue, and behind it the rest of a blocking send
+    /// that refills the buffer as it drains (R44), so its queue never empties in between.
+    func transmittable(_ s: Socket) -> Int { s.sendQueue + blockingRefill(s) }
+
+    /// The bytes the first waiting send still has to queue, if it is a blocked thread's send.
+    func blockingRefill(_ s: Socket) -> Int {
+        guard case .thread(let t)? = s.sendWaiters.first,
+              case .blocked(.send(_, _, _, let remaining)) = threads[t.index].state else { return 0 }
+        return remaining
     }
 
     /// Moves the bytes the link carried since the last instant into the peer's stack.
@@ -90,7 +101,7 @@ extension World {
         guard s.isTransmitting, now > s.transmitAnchor, let peer = s.peer else { return }
         let elapsed = Int128(now.nanoseconds - s.transmitAnchor.nanoseconds)
         var credit = s.transmitCredit + elapsed * Int128(settings.netRate)
-        let limit = min(s.sendQueue, peer.freeWindow)
+        let limit = min(transmittable(s), peer.freeWindow)
         let possible = credit / World.nanosecondsPerSecond
         let moved = Int(min(possible, Int128(limit)))
         if moved == limit {
@@ -101,8 +112,15 @@ extension World {
         sockets[id.index].transmitCredit = credit
         sockets[id.index].transmitAnchor = now
         guard moved > 0 else { return }
+        // Bytes beyond the queue came from the blocked sender through the buffer as it drained.
+        let throughBuffer = max(0, moved - s.sendQueue)
+        if throughBuffer > 0, case .thread(let t)? = s.sendWaiters.first,
+           case .blocked(.send(let h, _, let total, let remaining)) = threads[t.index].state {
+            updateThread(t) { $0.state = .blocked(.send(h, id, total: total, remaining: remaining - throughBuffer)) }
+        }
         updateSocket(id) { s in
-            s.sendQueue -= moved
+            s.accepted += throughBuffer
+            s.sendQueue -= moved - throughBuffer
             s.delivered += moved
             s.stretch += moved
             s.peer!.received += moved
@@ -132,6 +150,12 @@ extension World {
         guard n > 0 else { return }
         sockets[id.index].stretch = 0
         emit(.transmitted(id, n))
+    }
+
+    /// A reset ends the socket's TX stretch: the bytes that left before it are reported first.
+    mutating func endStretchBeforeReset(_ id: SocketID) {
+        settleTransmission(id)
+        endStretch(id)
     }
 
     /// Re-anchors every transmitting socket at `now` (the rate or the network changed).
@@ -251,11 +275,13 @@ extension World {
         case .peerResetArrives(let id):
             let s = sockets[id.index]
             guard !s.isReleased, s.resetCause == nil, s.state != .closed else { return }
+            endStretchBeforeReset(id)
             emit(.peerResetReceived(id))
             note(.r43, "the peer's RST reached \(id): the connection went straight to CLOSED and what was queued is lost.")
             resetConnection(id, cause: .reset, sendsReset: false)
         case .lingerTimeout(let id, let generation):
             guard let lc = sockets[id.index].lingeringClose, lc.generation == generation else { return }
+            endStretchBeforeReset(id)
             emit(.lingerTimedOut(id))
             let queued = sockets[id.index].sendQueue
             note(.r11, "the linger time of \(id) ran out with \(queued) bytes still queued, so the provider reset the connection before WSPCloseSocket returned; it still returned 0.")

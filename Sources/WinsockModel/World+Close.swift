@@ -42,6 +42,8 @@ extension World {
         let plan = closePlan(for: h)
 
         if plan == .wouldBlock {
+            note(.r7, "linger is on with a non-zero timeout (\(sock.linger)): the close is graceful if the queue drains in time, else hard, and it waits only on a blocking socket.")
+            note(.r13, "queued means accepted by WSPSend and not yet delivered to the peer: the \(sock.sendQueue) bytes in SENDQ.")
             note(.r12, "\(s) is nonblocking and lingers \(sock.linger.seconds)s with \(sock.sendQueue) bytes still queued, so the close cannot complete at once: it fails with WSAEWOULDBLOCK and nothing changed. Call again after the queue drains, or turn linger off (SO_DONTLINGER TRUE), or set a zero timeout (SO_LINGER 1 0).")
             if settings.profile.losesReferenceOnWouldBlock {
                 updateSocket(s) { $0.refcount -= 1; $0.lostReferences += 1 }
@@ -86,9 +88,13 @@ extension World {
                 if sock.sendQueue == 0 && sock.sendWaiters.isEmpty { sendFin(s) }
             } else {
                 note(.r14, "SD_SEND was already done, so the graceful close sends no second FIN.")
+                if sock.hasPeerFinArrived && sock.receiveBuffer == 0 {
+                    note(.r34, "this is the recommended graceful teardown: shutdown(SD_SEND), receive until a receive returns 0, close; the close sends nothing more.")
+                }
             }
             releaseDescriptor(h)
         case .hard:
+            note(.r7, "linger is on with a zero timeout (on 0s): the last close is hard (abortive) and does not wait.")
             note(.r10, "linger is on with a zero timeout, so the close is hard: it returns 0 at once\(sock.isNonblocking ? " (even nonblocking)" : ""), the connection is reset (RST), \(sock.sendQueue) unsent bytes are lost, there is no TIME_WAIT, and the peer's next receive fails with WSAECONNRESET.")
             resetConnection(s, cause: .reset, sendsReset: true, inClose: true)
             releaseDescriptor(h)
@@ -101,6 +107,8 @@ extension World {
             }
             schedule(.lingerTimeout(s, generation: generation), at: now.adding(.seconds(Int64(seconds))))
             block(t, in: .close(h, s))
+            note(.r7, "linger is on with a non-zero timeout (\(sock.linger)): the close is graceful if the queue drains in time, else hard, and it waits on a blocking socket.")
+            note(.r13, "queued means accepted by WSPSend and not yet delivered to the peer: the \(sock.sendQueue) bytes in SENDQ.")
             note(.r11, "\(s) is blocking and lingers \(seconds)s with \(sock.sendQueue) bytes queued, so \(t) blocks in WSPCloseSocket until the queue empties (then FIN, return 0) or the timeout expires (then RST before it returns, still 0).")
             return .blocked
         }
@@ -117,6 +125,7 @@ extension World {
     private mutating func explainGraceful(_ s: Socket) {
         if !settings.isNetworkUp { return }
         if !s.linger.isEnabled {
+            note(.r7, "linger is off (SO_DONTLINGER, the default): the last close is graceful and does not wait.")
             let limit = settings.gracefulTimeout
             note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(s.sendQueue > 0 ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN." : "Nothing is queued, so FIN leaves now.") The provider gives up after graceful-timeout (\(limit)).")
         } else if s.linger.seconds == 0 {

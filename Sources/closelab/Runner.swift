@@ -84,7 +84,7 @@ struct Runner {
             let visible = physical.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             for piece in visible.split(separator: ";", omittingEmptySubsequences: false) {
                 number += 1
-                if runLine(&session, bytes: Array(piece.utf8), file: "-c", line: number) == .stop { break outer }
+                if runLine(&session, bytes: Array(piece.utf8)[...], file: "-c", line: number) == .stop { break outer }
             }
         }
         absorb(session.exitStatus)
@@ -122,13 +122,13 @@ struct Runner {
         var number = 0
         while let line = reader.next() {
             number += 1
-            if runLine(&session, bytes: line, file: name, line: number) == .stop { break }
+            if runLine(&session, bytes: line[...], file: name, line: number) == .stop { break }
         }
         absorb(session.exitStatus)
     }
 
     /// One line of a script: echo, run, write, and decide whether to go on.
-    mutating func runLine(_ session: inout Session, bytes: some Collection<UInt8>, file: String, line: Int) -> Flow {
+    mutating func runLine(_ session: inout Session, bytes: ArraySlice<UInt8>, file: String, line: Int) -> Flow {
         let before = (session.invalidLines, session.failedExpectations)
         let reply = session.run(bytes: bytes, file: file, line: line)
         write(reply)

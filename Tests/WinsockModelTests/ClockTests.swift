@@ -72,9 +72,7 @@ import Testing
         // SPEC "At one instant, in this order: report transmitted bytes (a TX stretch ends when ...
         // it is reset ...); ...; fire the due arrivals and timers". Our own RST (hard close, give-up,
         // R43a) reports the stretch first; the peer's RST prints it between PEER-RST and DISCARD.
-        withKnownIssue("model: the TX stretch ended by an arriving RST is printed after PEER-RST") {
-            #expect(reset.lines == ["TX s1 1000", "PEER-RST s1", "DISCARD s1 3000", "STATE s1 CLOSED"])
-        }
+        #expect(reset.lines == ["TX s1 1000", "PEER-RST s1", "DISCARD s1 3000", "STATE s1 CLOSED"])
         #expect(reset.eventTimes.map(\.milliseconds) == [2, 2, 2, 2])
         #expect(w.socket(s)?.peer?.received == 2000)
     }
@@ -98,10 +96,8 @@ import Testing
         // SPEC: transmitted bytes are reported first at an instant, and R11 names the timeout's
         // events as one sequence (`LINGER-TIMEOUT`, `RST`, `DISCARD`); the model prints the TX
         // stretch between LINGER-TIMEOUT and RST.
-        withKnownIssue("model: the TX stretch ended by a linger timeout is printed between LINGER-TIMEOUT and RST") {
-            #expect(o.lines == ["TX s1 1", "LINGER-TIMEOUT s1", "RST s1", "DISCARD s1 2999", "STATE s1 CLOSED",
-                                "WAKE T1 WSPCloseSocket = 0", "WPUCloseSocketHandle h1", "RELEASE s1"])
-        }
+        #expect(o.lines == ["TX s1 1", "LINGER-TIMEOUT s1", "RST s1", "DISCARD s1 2999", "STATE s1 CLOSED",
+                            "WAKE T1 WSPCloseSocket = 0", "WPUCloseSocketHandle h1", "RELEASE s1"])
     }
 
     // MARK: FIN, RST and ACK latency
