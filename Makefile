@@ -15,7 +15,9 @@ RUN_DEPS  := libedit-dev pkg-config
 TEST_DEPS := $(RUN_DEPS) tmux
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
-.PHONY: run test build release deps test-deps clean
+BENCH_DEPS := hyperfine sqlite3 time python3
+
+.PHONY: run test build release deps test-deps bench fuzz clean
 
 define install
 	@for p in $(1); do \
@@ -40,6 +42,14 @@ build: deps
 
 test: test-deps
 	$(SWIFT) test
+
+bench: release
+	$(call install,$(BENCH_DEPS))
+	cd Benchmarks/hello && $(SWIFT) build $(RELEASE_FLAGS)
+	python3 Benchmarks/bench.py
+
+fuzz: test-deps
+	FUZZ_ITERATIONS=200000 $(SWIFT) test --filter FuzzTests
 
 clean:
 	rm -rf .build

@@ -212,16 +212,16 @@ struct LexerTests {
     }
 
     @Test func invalidUTF8IsReportedWithItsColumn() {
-        guard case .failure(let d) = decodeLine([0x73, 0x6F, 0xFF, 0x6B]) else { Issue.record("decoded"); return }
+        guard case .failure(let d) = decodeLine([0x73, 0x6F, 0xFF, 0x6B][...]) else { Issue.record("decoded"); return }
         #expect(d.column == 3)
         #expect(d.message.contains("0xFF"))
     }
 
     @Test func overlongLinesAreRejectedWithoutEcho() {
         let line = [UInt8](repeating: 0x61, count: maximumLineBytes + 1)
-        guard case .failure(let d) = decodeLine(line) else { Issue.record("accepted"); return }
+        guard case .failure(let d) = decodeLine(line[...]) else { Issue.record("accepted"); return }
         #expect(d.message.count < 200)
-        #expect(decodeLine([UInt8](repeating: 0x61, count: 1000)) == .success(String(repeating: "a", count: 1000)))
+        #expect(decodeLine([UInt8](repeating: 0x61, count: 1000)[...]) == .success(String(repeating: "a", count: 1000)))
     }
 }
 
