@@ -28,7 +28,7 @@ let package = Package(
             name: "LabSessionTests",
             dependencies: ["LabSession"],
             // Scripts and golden transcripts are read through #filePath, not bundled.
-            exclude: ["Examples", "Scenarios", "Golden", "Lessons"]
+            exclude: ["Examples", "Scenarios", "Golden"]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["closelab"]),
     ],

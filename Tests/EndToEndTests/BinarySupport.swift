@@ -53,9 +53,19 @@ func runBinary(_ arguments: [String], stdin: Data = Data(), environment: [String
                      err: String(decoding: errData, as: UTF8.self), outBytes: outData)
 }
 
-/// A temporary file with the given text; removed by the caller.
+/// The directory every temporary file of this test process goes to; removed when the process ends.
+let temporaryDirectory: URL = {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("closelab-e2e-\(getpid())")
+    atexit {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("closelab-e2e-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+    }
+    return dir
+}()
+
+/// A temporary file with the given text, in a fresh folder under `temporaryDirectory`.
 func temporaryFile(_ text: String, name: String = "script.lab") throws -> URL {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("closelab-e2e-\(UUID().uuidString)")
+    let dir = temporaryDirectory.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let url = dir.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)
