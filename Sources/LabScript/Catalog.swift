@@ -2,7 +2,8 @@ import WinsockModel
 
 /// One command of the language: its names, grammar, and help. The one catalog below drives
 /// parsing, `help`, `help <command>`, usage errors and TAB completion (STYLE.md habit 8).
-public struct CommandSpec: Sendable {
+/// A class: specs are immutable and shared, so a lookup hands out a reference, not a copy.
+public final class CommandSpec: Sendable {
     public enum Group: String, Sendable {
         case provider = "Provider calls"
         case session = "Session commands"
@@ -15,6 +16,11 @@ public struct CommandSpec: Sendable {
     public let forms: [Form]
     public let summary: String
     public let details: String
+
+    init(name: String, aliases: [String], group: Group, forms: [Form], summary: String, details: String) {
+        self.name = name; self.aliases = aliases; self.group = group; self.forms = forms
+        self.summary = summary; self.details = details
+    }
 
     /// The usage lines, one per form: `setsockopt hN SO_LINGER <onoff> <seconds>`.
     public var usage: [String] {
@@ -383,5 +389,5 @@ let commandIndex: [String: Int] = {
 
 /// Looks a command up by name or alias, ignoring case.
 public func commandSpec(named word: String) -> CommandSpec? {
-    commandIndex[word.lowercased()].map { commandCatalog[$0] }
+    commandIndex[asciiLowercased(word)].map { commandCatalog[$0] }
 }

@@ -7,7 +7,7 @@ public struct Token: Hashable, Sendable {
     public init(_ text: String, column: Int) {
         self.text = text
         self.column = column
-        self.folded = text.lowercased()
+        self.folded = asciiLowercased(text)
     }
     public var isArrow: Bool { text == "=>" }
 }
@@ -76,4 +76,16 @@ public func splitLine(_ line: String) -> [Piece] {
     }
     endPiece(at: bytes.endIndex)
     return pieces
+}
+
+/// Lowercases ASCII letters quickly (keywords and names are ASCII); anything else goes through
+/// the standard library's full case mapping.
+func asciiLowercased(_ text: String) -> String {
+    var hasUpper = false
+    for b in text.utf8 {
+        if b >= 0x80 { return text.lowercased() }
+        if b >= 0x41 && b <= 0x5A { hasUpper = true }
+    }
+    guard hasUpper else { return text }
+    return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
 }

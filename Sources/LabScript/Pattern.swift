@@ -76,11 +76,11 @@ public enum NameKind: String, CaseIterable, Sendable {
     }
 
     func parse(_ token: Token) throws(Diagnostic) -> Int? {
-        let word = token.folded
-        let p = lowercasePrefix
-        guard word.utf8.starts(with: p.utf8) else { return nil }
-        let digits = word.dropFirst(p.count)
-        guard isDigits(digits) else { return nil }
+        let bytes = token.folded.utf8
+        let p = lowercasePrefix.utf8
+        guard bytes.count > p.count, bytes.starts(with: p) else { return nil }
+        let digits = bytes.dropFirst(p.count)
+        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         guard let n = parseNumber(digits), n <= Int(Int32.max) else {
             throw Diagnostic(column: token.column, "\(quoted(token.text)): number too large for \(noun)")
         }
@@ -92,10 +92,12 @@ public enum NameKind: String, CaseIterable, Sendable {
 public let maximumNumber = 1 << 53
 
 /// Decimal digits only; nil if not digits or above 2^53.
-func parseNumber(_ s: Substring) -> Int? {
-    guard !s.isEmpty, s.count <= 20 else { return nil }
+func parseNumber(_ s: Substring) -> Int? { parseNumber(s.utf8) }
+
+func parseNumber<C: Collection<UInt8>>(_ bytes: C) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
     var n = 0
-    for c in s.utf8 {
+    for c in bytes {
         guard c >= 48 && c <= 57 else { return nil }
         let (m, o1) = n.multipliedReportingOverflow(by: 10)
         let (a, o2) = m.addingReportingOverflow(Int(c - 48))
@@ -110,10 +112,11 @@ func isDigits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 
 /// Parses `250ms`, `2s`, `1m` into a span; a diagnostic names what is wrong.
 func parseDuration(_ token: Token, label: String) throws(Diagnostic) -> Span {
     let word = token.folded
-    var digits = Substring(word)
-    var unit = ""
-    while let last = digits.last, !(last.isASCII && last.isNumber) { unit = String(last) + unit; digits.removeLast() }
-    guard isDigits(digits) else {
+    let bytes = word.utf8
+    let digitCount = bytes.prefix { $0 >= 48 && $0 <= 57 }.count
+    let digits = Substring(word).prefix(digitCount)
+    let unit = String(Substring(word).dropFirst(digitCount))
+    guard digitCount > 0, unit.utf8.allSatisfy({ !($0 >= 48 && $0 <= 57) }) else {
         throw Diagnostic(column: token.column, "\(quoted(token.text)) is not a duration: <\(label)> is digits and a unit (250ms, 2s, 1m)")
     }
     guard let n = parseNumber(digits) else {
@@ -127,6 +130,9 @@ func parseDuration(_ token: Token, label: String) throws(Diagnostic) -> Span {
     case "":
         throw Diagnostic(column: token.column, "\(quoted(token.text)): a duration needs a unit: ms, s or m (for example \(n)ms)")
     default:
+        if unit.contains(".") || unit.contains(",") {
+            throw Diagnostic(column: token.column, "\(quoted(token.text)) is not a duration: <\(label)> is digits and a unit (250ms, 2s, 1m)")
+        }
         throw Diagnostic(column: token.column, "\(quoted(token.text)): unknown unit \(quoted(unit)); use ms, s or m")
     }
     let (ms, overflow) = Int64(n).multipliedReportingOverflow(by: perUnit)

@@ -84,7 +84,7 @@ extension Session {
             var pairs = baseJSON(c, call: call, result: result, events: outcome.events)
             if call == nil, let message = header.first { pairs.append(("message", .string(message))) }
             if let t = outcome.created { pairs.append(("created", .string(t))) }
-            pairs += stateJSON(changedHandles: outcome.changedHandles, changedSockets: outcome.changedSockets,
+            pairs += stateJSON(changedHandles: world.changedHandles(in: outcome), changedSockets: outcome.changedSockets,
                                changedOperations: outcome.changedOperations)
             reply.out += JSON.object(pairs).text + "\n"
         case .box, .plain:
@@ -98,10 +98,11 @@ extension Session {
             if world.handles.isEmpty {
                 text += "no handles\n"
             } else {
-                text += handleTable(changed: outcome.changedHandles, all: false, released: released).render(style)
+                text += handleTable(changed: world.changedHandles(in: outcome), all: false, released: released).render(style)
             }
-            if showsSocketsTable(changed: outcome.changedSockets) {
-                text += socketTable(changed: outcome.changedSockets, all: false).render(style)
+            let changedSockets = outcome.changedSockets
+            if showsSocketsTable(changed: changedSockets) {
+                text += socketTable(changed: changedSockets, all: false).render(style)
             }
             reply.out += text + "\n"
         }

@@ -56,7 +56,11 @@ extension World {
     /// sends into freed buffer space; send FINs that are due; finish lingering closes whose
     /// queue emptied; fire due arrivals and timers in (time, scheduling order).
     mutating func runInstant() {
-        if transmitting.isEmpty && attention.isEmpty && !hasDueItems { return }
+        if transmitting.isEmpty && attention.isEmpty {
+            let due = (timers.min.map { $0.time <= now } ?? false)
+                || (settings.isNetworkUp && (arrivals.min.map { $0.time <= now } ?? false))
+            if !due { return }
+        }
         var rounds = 0
         repeat {
             rounds += 1
@@ -128,7 +132,8 @@ extension World {
     }
 
     mutating func stopTransmissionIfBlocked(_ id: SocketID) {
-        guard sockets[id.index].isTransmitting, !canTransmit(sockets[id.index]) else { return }
+        let s = sockets[id.index] // a local: passing sockets[i] to a method of self copies the world
+        guard s.isTransmitting, !canTransmit(s) else { return }
         settleTransmission(id)
         sockets[id.index].isTransmitting = false
         sockets[id.index].transmitCredit = 0
@@ -137,7 +142,8 @@ extension World {
     }
 
     mutating func startTransmissionIfPossible(_ id: SocketID) {
-        guard !sockets[id.index].isTransmitting, canTransmit(sockets[id.index]) else { return }
+        let s = sockets[id.index]
+        guard !s.isTransmitting, canTransmit(s) else { return }
         sockets[id.index].isTransmitting = true
         sockets[id.index].transmitAnchor = now
         sockets[id.index].transmitCredit = 0
@@ -202,7 +208,8 @@ extension World {
     }
 
     mutating func sendFinIfDue(_ id: SocketID) {
-        guard isFinDue(sockets[id.index]) else { return }
+        let s = sockets[id.index]
+        guard isFinDue(s) else { return }
         sendFin(id)
     }
 
@@ -242,15 +249,19 @@ extension World {
 
     mutating func fireDueItems() {
         while true {
-            let timer = timers.min.flatMap { $0.time <= now ? $0 : nil }
-            let arrival = settings.isNetworkUp ? arrivals.min.flatMap { $0.time <= now ? $0 : nil } : nil
+            var timer: Scheduled? = nil
+            var arrival: Scheduled? = nil
+            if let t = timers.min, t.time <= now { timer = t }
+            if settings.isNetworkUp, let a = arrivals.min, a.time <= now { arrival = a }
             let item: Scheduled
-            switch (timer, arrival) {
-            case (nil, nil): return
-            case (let t?, nil): item = t; timers.popMin()
-            case (nil, let a?): item = a; arrivals.popMin()
-            case (let t?, let a?):
-                if t < a { item = t; timers.popMin() } else { item = a; arrivals.popMin() }
+            if let t = timer, arrival == nil || t < arrival! {
+                item = t
+                timers.popMin()
+            } else if let a = arrival {
+                item = a
+                arrivals.popMin()
+            } else {
+                return
             }
             fire(item.item)
         }

@@ -12,7 +12,6 @@ extension World {
             let t = ThreadID(rawValue: w.threads.count + 1)
             w.processes.append(SimulatedProcess(id: p, threads: [t]))
             w.threads.append(SimulatedThread(id: t, process: p))
-            w.journal.threads.append(t)
             if w.current == nil {
                 w.current = t
                 w.note(.r39, "no process was live, so \(p) becomes current.")
@@ -34,7 +33,6 @@ extension World {
             let t = ThreadID(rawValue: w.threads.count + 1)
             w.threads.append(SimulatedThread(id: t, process: p))
             w.processes[p.index].threads.append(t)
-            w.journal.threads.append(t)
             made = t
             return nil
         }

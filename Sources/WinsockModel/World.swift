@@ -77,18 +77,23 @@ public struct Outcome: Hashable, Sendable {
     /// When each event happened (instants may fall between milliseconds during `advance`).
     public var eventTimes: [Instant]
     public var notes: [RuleNote]
-    /// Rows that changed, in ID order.
-    public var changedHandles: [HandleID]
-    public var changedSockets: [SocketID]
-    public var changedOperations: [OperationID]
-    public var changedThreads: [ThreadID]
+    /// Rows touched, in the order they were touched (with repeats). Sorting them is left to the
+    /// views that print tables: a quiet run never pays for it.
+    var touchedHandles: [HandleID]
+    var touchedSockets: [SocketID]
+    var touchedOperations: [OperationID]
     /// Descriptors this request released.
     public var releasedHandles: [HandleID]
     /// The object a session command made (`process new` → P2), if any.
     public var created: String?
 
-    public static let nothing = Outcome(result: nil, events: [], eventTimes: [], notes: [], changedHandles: [], changedSockets: [],
-                                        changedOperations: [], changedThreads: [], releasedHandles: [], created: nil)
+    public static let nothing = Outcome(result: nil, events: [], eventTimes: [], notes: [], touchedHandles: [],
+                                        touchedSockets: [], touchedOperations: [], releasedHandles: [], created: nil)
+
+    /// Sockets that changed, in ID order.
+    public var changedSockets: [SocketID] { uniqueSorted(touchedSockets) }
+    /// Operations that changed, in ID order.
+    public var changedOperations: [OperationID] { uniqueSorted(touchedOperations) }
 }
 
 /// A request the model refuses as an invalid line: it names a session object that does not
@@ -112,7 +117,6 @@ struct Journal: Hashable, Sendable {
     var handles: [HandleID] = []
     var sockets: [SocketID] = []
     var operations: [OperationID] = []
-    var threads: [ThreadID] = []
     var released: [HandleID] = []
 }
 
@@ -143,25 +147,26 @@ extension World {
         let result = try body(&self)
         runInstant()
         endStretches()
+        var j = Journal()
+        swap(&j, &journal)
         return Outcome(
             result: result,
-            events: journal.events,
-            eventTimes: journal.eventTimes,
-            notes: journal.notes,
-            changedHandles: changedHandles(),
-            changedSockets: uniqueSorted(journal.sockets),
-            changedOperations: uniqueSorted(journal.operations),
-            changedThreads: uniqueSorted(journal.threads),
-            releasedHandles: journal.released,
+            events: j.events,
+            eventTimes: j.eventTimes,
+            notes: j.notes,
+            touchedHandles: j.handles,
+            touchedSockets: j.sockets,
+            touchedOperations: j.operations,
+            releasedHandles: j.released,
             created: nil
         )
     }
 
-    /// Handles touched directly, and every descriptor of a socket that changed (their rows show
-    /// the socket's columns).
-    func changedHandles() -> [HandleID] {
-        var changed = journal.handles
-        for s in uniqueSorted(journal.sockets) {
+    /// The handle rows a request changed, in ID order: handles touched directly, and every
+    /// descriptor of a socket that changed (their rows show the socket's columns).
+    public func changedHandles(in outcome: Outcome) -> [HandleID] {
+        var changed = outcome.touchedHandles
+        for s in uniqueSorted(outcome.touchedSockets) {
             for h in sockets[s.index].handleIDs where handles[h.index].socket == s { changed.append(h) }
         }
         return uniqueSorted(changed)
@@ -186,8 +191,7 @@ extension World {
     }
 
     mutating func updateThread<T>(_ id: ThreadID, _ body: (inout SimulatedThread) -> T) -> T {
-        if journal.threads.last != id { journal.threads.append(id) }
-        return body(&threads[id.index])
+        body(&threads[id.index])
     }
 
     mutating func schedule(_ item: Due, at time: Instant) {
