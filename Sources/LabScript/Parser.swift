@@ -27,7 +27,7 @@ func parse(_ all: [Token]) throws(Diagnostic) -> Command {
         }
     }
     let head = tokens[0]
-    guard let spec = commandSpec(named: head.text) else {
+    guard let spec = commandIndex[head.folded].map({ commandCatalog[$0] }) else {
         throw Diagnostic(column: head.column, unknownCommandMessage(head.text))
     }
     let built = try match(spec, Array(tokens.dropFirst()), commandColumn: head.column)
@@ -104,11 +104,15 @@ struct Matcher {
     let tokens: [Token]
     /// Completion mode: a rest pattern at the last position reports itself instead of matching.
     var collecting = false
+    /// Whether failures are remembered (for the diagnostic). The first pass over a line skips
+    /// it: most lines are valid, and remembering costs allocations.
+    var recording = true
     var furthest = -1
     var wanted: [Wanted] = []
     var detail: Diagnostic? = nil
 
     mutating func fail(at position: Int, _ w: Wanted) {
+        guard recording else { return }
         if position > furthest {
             furthest = position; wanted = [w]; detail = nil
         } else if position == furthest, !wanted.contains(w) {
@@ -117,6 +121,7 @@ struct Matcher {
     }
 
     mutating func fail(at position: Int, detail d: Diagnostic) {
+        guard recording else { return }
         if position > furthest || (position == furthest && detail == nil) {
             furthest = position; detail = d
             if wanted.isEmpty == false && position > furthest { wanted = [] }
@@ -164,11 +169,11 @@ struct Matcher {
         let token = position < tokens.count ? tokens[position] : nil
         switch p {
         case .word(let w):
-            if token?.folded == w.lowercased() { return (position + 1, .keyword(w.lowercased())) }
+            if let t = token, equalFolded(w, t.folded) { return (position + 1, .keyword(t.folded)) }
             fail(at: position, .keyword(w))
             return nil
         case .choice(let words):
-            if let t = token, words.contains(where: { $0.lowercased() == t.folded }) {
+            if let t = token, words.contains(where: { equalFolded($0, t.folded) }) {
                 return (position + 1, .keyword(t.folded))
             }
             for w in words { fail(at: position, .keyword(w)) }
@@ -209,7 +214,7 @@ struct Matcher {
         case .flags(let words):
             var seen = Set<String>()
             var i = position
-            while i < tokens.count, let w = words.first(where: { $0.lowercased() == tokens[i].folded }) {
+            while i < tokens.count, let w = words.first(where: { equalFolded($0, tokens[i].folded) }) {
                 if seen.contains(w) {
                     fail(at: i, detail: Diagnostic(column: tokens[i].column, "\(quoted(tokens[i].text)) given twice"))
                     return nil
@@ -245,10 +250,12 @@ struct Matcher {
 
 /// Matches the words after a command name against each of its forms.
 func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Diagnostic) -> Built {
-    var matcher = Matcher(tokens: tokens)
+    var matcher = Matcher(tokens: tokens, recording: false)
     var values: [Argument] = []
     values.reserveCapacity(4)
-    for form in spec.forms {
+    for pass in 0..<2 {
+      matcher.recording = pass == 1
+      for form in spec.forms {
         values.removeAll(keepingCapacity: true)
         if matcher.match(form.patterns[...], at: 0, &values) {
             do throws(Diagnostic) {
@@ -259,6 +266,7 @@ func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Di
                 throw e
             }
         }
+      }
     }
     let forms = spec.usage.joined(separator: " | ")
     let usage = forms.count <= 90 ? "usage: " + forms : "`help \(spec.name)` shows its forms"
@@ -274,4 +282,15 @@ func match(_ spec: CommandSpec, _ tokens: [Token], commandColumn: Int) throws(Di
     }
     let column = tokens.last.map { $0.column + $0.text.count } ?? commandColumn + spec.name.count
     throw Diagnostic(column: column, "\(spec.name): missing \(expected.isEmpty ? "argument" : expected) (\(usage))")
+}
+
+/// Whether `word` equals the already lowercased `folded`, ignoring ASCII case, without allocating.
+@inline(__always) func equalFolded(_ word: String, _ folded: String) -> Bool {
+    let a = word.utf8, b = folded.utf8
+    guard a.count == b.count else { return false }
+    for (x, y) in zip(a, b) {
+        let lx = x >= 0x41 && x <= 0x5A ? x + 32 : x
+        if lx != y { return false }
+    }
+    return true
 }

@@ -53,6 +53,7 @@ extension Session {
             show(topic, c, into: &reply)
         case .format(let f):
             format = f
+            world.tracksChanges = f != .off
             printedRows.removeAll()
         case .expect(let e):
             check(e, c, into: &reply)
@@ -67,6 +68,7 @@ extension Session {
             }
         case .reset:
             world = World(settings: Settings())
+            world.tracksChanges = format != .off
             rows = 40
             lastEvents = []
             explained = Explained()
@@ -105,7 +107,7 @@ extension Session {
         let result = outcome.result ?? .blocked
         explained = Explained(call: .init(call: call, result: result, thread: issuer, showsThread: thread != nil,
                                           notes: outcome.notes))
-        lastEvents = outcome.events
+        lastEvents = outcome.timedEvents
         let header = format == .box || format == .plain
             ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []
         publish(c, call: call.name, result: result, header: header, outcome: outcome, into: &reply)

@@ -17,11 +17,11 @@ extension Session {
             }
         case .event(let text, let present):
             let wanted = normalized(text)
-            let found = lastEvents.contains { normalized($0.description) == wanted }
+            let found = lastEvents.contains { normalized($0.event.description) == wanted }
             if found == present {
                 failure = nil
             } else if present {
-                let got = lastEvents.isEmpty ? "no events" : lastEvents.map(\.description).joined(separator: ", ")
+                let got = lastEvents.isEmpty ? "no events" : lastEvents.map(\.event.description).joined(separator: ", ")
                 failure = "expected event \(text), got \(got)"
             } else {
                 failure = "expected no event \(text), got it"

@@ -12,7 +12,7 @@ extension Session {
     /// A world command finished: its header, events and tables.
     mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
                                      into reply: inout Reply) {
-        lastEvents = outcome.events
+        lastEvents = outcome.timedEvents
         if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
         publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
     }
@@ -91,8 +91,8 @@ extension Session {
             var text = ""
             for line in header { text += line + "\n" }
             let timed = c.command.isAdvance
-            for (i, event) in outcome.events.enumerated() {
-                text += timed ? "  [t=\(outcome.eventTimes[i])] \(event)\n" : "  \(event)\n"
+            for e in outcome.timedEvents {
+                text += timed ? "  [t=\(e.time)] \(e.event)\n" : "  \(e.event)\n"
             }
             let released = Set(outcome.releasedHandles)
             if world.handles.isEmpty {

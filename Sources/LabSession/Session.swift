@@ -36,10 +36,12 @@ public struct Session: Sendable {
     public internal(set) var failedExpectations = 0
 
     /// Events of the most recent command other than expect/show/help/explain/format.
-    var lastEvents: [Event] = []
+    var lastEvents: [TimedEvent] = []
     /// The last provider call, for `explain`, and what fired after it.
     var explained = Explained()
     var sourceDepth = 0
+    /// Lines parsed before (a small direct-mapped cache).
+    var parseCache = LineCache()
     /// The cells of each row as last printed, for marking changes (`set diff on`).
     var printedRows: [String: [String]] = [:]
     let initialFormat: OutputFormat
@@ -47,6 +49,7 @@ public struct Session: Sendable {
     public init(format: OutputFormat, display: Display = Display(), environment: Environment = .noFiles,
                 settings: Settings = Settings(), marksChanges: Bool = false) {
         self.world = World(settings: settings)
+        self.world.tracksChanges = format != .off
         self.format = format
         self.marksChanges = marksChanges
         self.initialFormat = format
@@ -64,6 +67,55 @@ public struct Session: Sendable {
 
     /// The exit status so far: 2 if any line was invalid, else 1 if any expectation failed, else 0.
     public var exitStatus: Int32 { invalidLines > 0 ? 2 : failedExpectations > 0 ? 1 : 0 }
+}
+
+/// One command of a line, parsed. Parsing is pure, so a line seen before is not parsed again
+/// (scripts repeat lines such as `advance 1ms` and `socket` a lot).
+struct ParsedPiece: Sendable {
+    var text: String
+    var column: Int
+    var parsed: Result<Command, Diagnostic>
+
+    init(_ piece: Piece) {
+        text = piece.text
+        column = piece.tokens[0].column
+        parsed = parseCommand(piece)
+    }
+}
+
+/// A direct-mapped cache of parsed lines: a line is kept the second time its slot sees it, so
+/// lines seen once cost no copy. Bounded (512 slots); a collision just replaces the slot.
+struct LineCache: Sendable {
+    private struct Entry: Sendable {
+        var bytes: [UInt8]
+        var parsed: [ParsedPiece]
+    }
+    private static let slots = 512
+    private var seen = [UInt64](repeating: 0, count: LineCache.slots)
+    private var entries = [Entry?](repeating: nil, count: LineCache.slots)
+
+    /// FNV-1a over the bytes.
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    func lookup(_ bytes: ArraySlice<UInt8>, hash: UInt64) -> [ParsedPiece]? {
+        guard let e = entries[Int(hash % UInt64(LineCache.slots))], e.bytes.count == bytes.count,
+              e.bytes.elementsEqual(bytes) else { return nil }
+        return e.parsed
+    }
+
+    mutating func offer(_ bytes: ArraySlice<UInt8>, hash: UInt64, _ parsed: [ParsedPiece]) {
+        guard bytes.count <= 200 else { return }
+        let slot = Int(hash % UInt64(LineCache.slots))
+        if seen[slot] == hash {
+            entries[slot] = Entry(bytes: Array(bytes), parsed: parsed)
+        } else {
+            seen[slot] = hash
+        }
+    }
 }
 
 /// What one line produced: text for stdout and for stderr, and whether `quit` ended the input.
@@ -97,34 +149,45 @@ struct Explained: Sendable {
 extension Session {
     /// Runs one physical line of raw bytes (invalid UTF-8 and over-long lines are invalid lines).
     public mutating func run(bytes: ArraySlice<UInt8>, file: String, line: Int) -> Reply {
-        switch decodeLine(bytes) {
-        case .success(let text):
-            return run(line: text, file: file, line: line)
-        case .failure(let diagnostic):
-            var reply = Reply()
-            report(diagnostic, at: SourceLocation(file: file, line: line), into: &reply)
-            return reply
+        let hash = LineCache.hash(bytes)
+        if let parsed = parseCache.lookup(bytes, hash: hash) { return run(parsed: parsed, file: file, line: line) }
+        let pieces: [Piece]
+        if bytes.count <= maximumLineBytes, let ascii = splitASCIILine(bytes) {
+            pieces = ascii // most lines are short ASCII: split straight from the bytes
+        } else {
+            switch decodeLine(bytes) {
+            case .success(let text):
+                pieces = splitLine(text)
+            case .failure(let diagnostic):
+                var reply = Reply()
+                report(diagnostic, at: SourceLocation(file: file, line: line), into: &reply)
+                return reply
+            }
         }
+        let parsed = pieces.map(ParsedPiece.init)
+        parseCache.offer(bytes, hash: hash, parsed)
+        return run(parsed: parsed, file: file, line: line)
     }
 
     /// Runs one physical line: its `;`-separated commands in order.
     public mutating func run(line text: String, file: String, line: Int) -> Reply {
+        run(parsed: splitLine(text).map(ParsedPiece.init), file: file, line: line)
+    }
+
+    mutating func run(parsed pieces: [ParsedPiece], file: String, line: Int) -> Reply {
         var reply = Reply()
-        for piece in splitLine(text) {
-            run(piece: piece, location: SourceLocation(file: file, line: line, column: piece.tokens[0].column), into: &reply)
+        for piece in pieces {
+            let location = SourceLocation(file: file, line: line, column: piece.column)
+            if echoes && format != .json && format != .off { reply.out += prompt + piece.text + "\n" }
+            switch piece.parsed {
+            case .failure(let diagnostic):
+                report(diagnostic, at: location, into: &reply)
+            case .success(let command):
+                execute(LocatedCommand(command: command, location: location, text: piece.text), into: &reply)
+            }
             if reply.quits { break }
         }
         return reply
-    }
-
-    mutating func run(piece: Piece, location: SourceLocation, into reply: inout Reply) {
-        if echoes && format != .json && format != .off { reply.out += prompt + piece.text + "\n" }
-        switch parseCommand(piece) {
-        case .failure(let diagnostic):
-            report(diagnostic, at: location, into: &reply)
-        case .success(let command):
-            execute(LocatedCommand(command: command, location: location, text: piece.text), into: &reply)
-        }
     }
 
     /// `file:line:column: message` on stderr; the line counts as invalid.

@@ -80,7 +80,7 @@ extension World {
     mutating func createSocket(_ type: SocketType, nonblocking: Bool, in p: ProcessID) -> CallResult {
         let s = SocketID(rawValue: sockets.count + 1)
         sockets.append(Socket(id: s, type: type, nonblocking: nonblocking, sendBufferSize: settings.sendBuffer))
-        journal.sockets.append(s)
+        touch(s)
         let h = makeHandle(for: s, in: p)
         note(.r8, "a new socket starts with linger off (l_onoff 0, l_linger 0: SO_DONTLINGER is TRUE), blocking\(nonblocking ? " unless asked otherwise (here nonblocking)" : ""), overlapped attribute on.")
         return .value(.handle(h))
@@ -291,7 +291,7 @@ extension World {
         let op = OperationID(rawValue: operations.count + 1)
         operations.append(Operation(id: op, kind: kind, handle: h, socket: s, process: handles[h.index].process,
                                     thread: t, requested: n))
-        journal.operations.append(op)
+        touch(op)
         updateHandle(h) { $0.pendingCount += 1 }
         return op
     }

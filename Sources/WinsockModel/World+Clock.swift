@@ -29,18 +29,18 @@ extension World {
     /// When a transmitting socket next reaches a point that matters: its queue empties, its
     /// peer's window fills, or its first waiting send fits.
     func transmitInstant(_ id: SocketID) -> Instant {
-        let s = sockets[id.index]
-        var bytes = min(transmittable(s), s.peer?.freeWindow ?? 0)
-        if let need = bytesBeforeFirstWaiterFits(s), need > 0 { bytes = min(bytes, need) }
-        let needed = Int128(bytes) * World.nanosecondsPerSecond - s.transmitCredit
+        var bytes = min(World.transmittable(sockets[id.index], threads), sockets[id.index].peer?.freeWindow ?? 0)
+        if let need = bytesBeforeFirstWaiterFits(id), need > 0 { bytes = min(bytes, need) }
+        let needed = Int128(bytes) * World.nanosecondsPerSecond - sockets[id.index].transmitCredit
         guard needed > 0 else { return now }
         let rate = Int128(settings.netRate)
         let wait = (needed + rate - 1) / rate
-        return s.transmitAnchor.adding(Span(nanoseconds: Int64(clamping: wait)))
+        return sockets[id.index].transmitAnchor.adding(Span(nanoseconds: Int64(clamping: wait)))
     }
 
     /// Bytes that must leave the queue before the first waiting send can move in (R44).
-    func bytesBeforeFirstWaiterFits(_ s: Socket) -> Int? {
+    func bytesBeforeFirstWaiterFits(_ id: SocketID) -> Int? {
+        let s = sockets[id.index]
         guard let head = s.sendWaiters.first else { return nil }
         switch head {
         case .thread(let t):
@@ -64,7 +64,7 @@ extension World {
         var rounds = 0
         repeat {
             rounds += 1
-            for id in transmitting.sorted() { settleTransmission(id) }
+            for id in transmitting { settleTransmission(id) }
             let focus = uniqueSorted(attention)
             attention.removeAll(keepingCapacity: true)
             for id in focus { stopTransmissionIfBlocked(id) }
@@ -78,22 +78,30 @@ extension World {
 
     /// Ends every open TX stretch: SPEC.md prints one where it ends, and a command's end ends it.
     mutating func endStretches() {
-        for id in transmitting.sorted() { endStretch(id) }
+        for id in transmitting { endStretch(id) }
     }
 
     // MARK: Transmission
 
-    func canTransmit(_ s: Socket) -> Bool {
-        settings.isNetworkUp && s.type == .stream && s.resetCause == nil && !s.isReleased
-            && transmittable(s) > 0 && (s.peer?.freeWindow ?? 0) > 0
+    func canTransmit(_ id: SocketID) -> Bool {
+        World.canTransmit(sockets[id.index], networkUp: settings.isNetworkUp, threads: threads)
+    }
+
+    /// Static and borrowing: the checks run on every instant for every socket in view, and a
+    /// method of self taking `sockets[i]` would copy the socket (and can copy the world).
+    static func canTransmit(_ s: borrowing Socket, networkUp: Bool, threads: [SimulatedThread]) -> Bool {
+        networkUp && s.type == .stream && s.resetCause == nil && !s.isReleased
+            && transmittable(s, threads) > 0 && (s.peer?.freeWindow ?? 0) > 0
     }
 
     /// What can leave without a pause: the queue, and behind it the rest of a blocking send
     /// that refills the buffer as it drains (R44), so its queue never empties in between.
-    func transmittable(_ s: Socket) -> Int { s.sendQueue + blockingRefill(s) }
+    static func transmittable(_ s: borrowing Socket, _ threads: [SimulatedThread]) -> Int {
+        s.sendQueue + blockingRefill(s, threads)
+    }
 
     /// The bytes the first waiting send still has to queue, if it is a blocked thread's send.
-    func blockingRefill(_ s: Socket) -> Int {
+    static func blockingRefill(_ s: borrowing Socket, _ threads: [SimulatedThread]) -> Int {
         guard case .thread(let t)? = s.sendWaiters.first,
               case .blocked(.send(_, _, _, let remaining)) = threads[t.index].state else { return 0 }
         return remaining
@@ -101,11 +109,12 @@ extension World {
 
     /// Moves the bytes the link carried since the last instant into the peer's stack.
     mutating func settleTransmission(_ id: SocketID) {
+        guard sockets[id.index].isTransmitting, now > sockets[id.index].transmitAnchor,
+              let freeWindow = sockets[id.index].peer?.freeWindow else { return }
         let s = sockets[id.index]
-        guard s.isTransmitting, now > s.transmitAnchor, let peer = s.peer else { return }
         let elapsed = Int128(now.nanoseconds - s.transmitAnchor.nanoseconds)
         var credit = s.transmitCredit + elapsed * Int128(settings.netRate)
-        let limit = min(transmittable(s), peer.freeWindow)
+        let limit = min(World.transmittable(s, threads), freeWindow)
         let possible = credit / World.nanosecondsPerSecond
         let moved = Int(min(possible, Int128(limit)))
         if moved == limit {
@@ -132,8 +141,7 @@ extension World {
     }
 
     mutating func stopTransmissionIfBlocked(_ id: SocketID) {
-        let s = sockets[id.index] // a local: passing sockets[i] to a method of self copies the world
-        guard s.isTransmitting, !canTransmit(s) else { return }
+        guard sockets[id.index].isTransmitting, !canTransmit(id) else { return }
         settleTransmission(id)
         sockets[id.index].isTransmitting = false
         sockets[id.index].transmitCredit = 0
@@ -142,8 +150,7 @@ extension World {
     }
 
     mutating func startTransmissionIfPossible(_ id: SocketID) {
-        let s = sockets[id.index]
-        guard !s.isTransmitting, canTransmit(s) else { return }
+        guard !sockets[id.index].isTransmitting, canTransmit(id) else { return }
         sockets[id.index].isTransmitting = true
         sockets[id.index].transmitAnchor = now
         sockets[id.index].transmitCredit = 0
@@ -166,7 +173,7 @@ extension World {
 
     /// Re-anchors every transmitting socket at `now` (the rate or the network changed).
     mutating func reanchorTransmission() {
-        for id in transmitting.sorted() { settleTransmission(id) }
+        for id in transmitting { settleTransmission(id) }
         for id in transmitting { sockets[id.index].transmitCredit = 0; sockets[id.index].transmitAnchor = now }
     }
 
@@ -202,14 +209,13 @@ extension World {
         }
     }
 
-    func isFinDue(_ s: Socket) -> Bool {
+    static func isFinDue(_ s: borrowing Socket) -> Bool {
         !s.isFinSent && (s.isFinOwed || s.lingeringClose != nil) && s.sendQueue == 0 && s.sendWaiters.isEmpty
             && s.isConnectedStream && (s.state == .established || s.state == .closeWait)
     }
 
     mutating func sendFinIfDue(_ id: SocketID) {
-        let s = sockets[id.index]
-        guard isFinDue(s) else { return }
+        guard World.isFinDue(sockets[id.index]) else { return }
         sendFin(id)
     }
 
@@ -233,8 +239,8 @@ extension World {
     }
 
     mutating func finishLingeringCloseIfDrained(_ id: SocketID) {
-        let s = sockets[id.index]
-        guard s.lingeringClose != nil, s.sendQueue == 0, s.sendWaiters.isEmpty else { return }
+        guard sockets[id.index].lingeringClose != nil, sockets[id.index].sendQueue == 0,
+              sockets[id.index].sendWaiters.isEmpty else { return }
         note(.r11, "the queue of \(id) emptied within the linger time, so FIN followed the data and the close returned 0.")
         completeLingeringClose(id)
     }

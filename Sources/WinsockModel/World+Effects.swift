@@ -82,7 +82,7 @@ extension World {
             id = HandleID(rawValue: handles.count + 1)
             handles.append(Handle(id: id, process: p, socket: s))
         }
-        journal.handles.append(id)
+        touch(id)
         sockets[s.index].handleIDs.append(id)
         switch settings.provider {
         case .nonIFS:

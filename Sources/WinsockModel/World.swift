@@ -18,12 +18,16 @@ public struct World: Hashable, Sendable {
     public internal(set) var current: ThreadID?
     /// The last provider call's result (`last`); nil before any.
     public internal(set) var lastResult: CallResult?
+    /// Whether outcomes list the rows each request touched. Only tables and json need them; a
+    /// quiet run (`format off`) turns this off and saves the bookkeeping. Changes no semantics.
+    public var tracksChanges = true
 
     // Bookkeeping the clock needs. Kept so that a step costs nothing per idle socket.
     var arrivals = MinHeap<Scheduled>()
     var timers = MinHeap<Scheduled>()
     var nextSequence = 0
-    var transmitting = Set<SocketID>()
+    /// Sockets moving bytes, in ID order (few at a time: a sorted array beats a set here).
+    var transmitting = SortedIDs<SocketID>()
     /// Sockets whose waiting sends, FINs or lingering closes must be looked at this instant
     /// (may hold duplicates; an array is cheaper than a set for the few touched per command).
     var attention: [SocketID] = []
@@ -73,9 +77,13 @@ public struct World: Hashable, Sendable {
 public struct Outcome: Hashable, Sendable {
     /// The provider call's result; nil for session commands.
     public var result: CallResult?
-    public var events: [Event]
-    /// When each event happened (instants may fall between milliseconds during `advance`).
-    public var eventTimes: [Instant]
+    /// The events with the instant each happened (instants may fall between milliseconds
+    /// during `advance`). One array, not two: a command allocates as little as it can.
+    public var timedEvents: [TimedEvent]
+    /// The events, in the order their rules fired.
+    public var events: [Event] { timedEvents.map(\.event) }
+    /// When each event happened.
+    public var eventTimes: [Instant] { timedEvents.map(\.time) }
     public var notes: [RuleNote]
     /// Rows touched, in the order they were touched (with repeats). Sorting them is left to the
     /// views that print tables: a quiet run never pays for it.
@@ -87,13 +95,19 @@ public struct Outcome: Hashable, Sendable {
     /// The object a session command made (`process new` → P2), if any.
     public var created: String?
 
-    public static let nothing = Outcome(result: nil, events: [], eventTimes: [], notes: [], touchedHandles: [],
+    public static let nothing = Outcome(result: nil, timedEvents: [], notes: [], touchedHandles: [],
                                         touchedSockets: [], touchedOperations: [], releasedHandles: [], created: nil)
 
     /// Sockets that changed, in ID order.
     public var changedSockets: [SocketID] { uniqueSorted(touchedSockets) }
     /// Operations that changed, in ID order.
     public var changedOperations: [OperationID] { uniqueSorted(touchedOperations) }
+}
+
+/// An event and the instant it happened.
+public struct TimedEvent: Hashable, Sendable {
+    public var event: Event
+    public var time: Instant
 }
 
 /// A request the model refuses as an invalid line: it names a session object that does not
@@ -110,8 +124,7 @@ struct Journal: Hashable, Sendable {
     static func == (a: Journal, b: Journal) -> Bool { true }
     func hash(into h: inout Hasher) {}
 
-    var events: [Event] = []
-    var eventTimes: [Instant] = []
+    var events: [TimedEvent] = []
     var notes: [RuleNote] = []
     // Touched rows, with duplicates; `request` sorts and dedupes them once.
     var handles: [HandleID] = []
@@ -124,14 +137,21 @@ extension World {
     // MARK: Journal
 
     mutating func emit(_ event: Event) {
-        journal.events.append(event)
-        journal.eventTimes.append(now)
+        journal.events.append(TimedEvent(event: event, time: now))
         if let s = event.socket { touch(s) }
     }
 
     /// Marks a socket's rows changed (consecutive repeats are common; skip them here).
     @inline(__always) mutating func touch(_ s: SocketID) {
-        if journal.sockets.last != s { journal.sockets.append(s) }
+        if tracksChanges && journal.sockets.last != s { journal.sockets.append(s) }
+    }
+
+    @inline(__always) mutating func touch(_ h: HandleID) {
+        if tracksChanges && journal.handles.last != h { journal.handles.append(h) }
+    }
+
+    @inline(__always) mutating func touch(_ op: OperationID) {
+        if tracksChanges && journal.operations.last != op { journal.operations.append(op) }
     }
 
     mutating func note(_ rule: RuleID, _ text: @autoclosure @escaping @Sendable () -> String) {
@@ -151,8 +171,7 @@ extension World {
         swap(&j, &journal)
         return Outcome(
             result: result,
-            events: j.events,
-            eventTimes: j.eventTimes,
+            timedEvents: j.events,
             notes: j.notes,
             touchedHandles: j.handles,
             touchedSockets: j.sockets,
@@ -181,12 +200,12 @@ extension World {
     }
 
     mutating func updateHandle<T>(_ id: HandleID, _ body: (inout Handle) -> T) -> T {
-        if journal.handles.last != id { journal.handles.append(id) }
+        touch(id)
         return body(&handles[id.index])
     }
 
     mutating func updateOperation<T>(_ id: OperationID, _ body: (inout Operation) -> T) -> T {
-        if journal.operations.last != id { journal.operations.append(id) }
+        touch(id)
         return body(&operations[id.index])
     }
 
@@ -214,4 +233,18 @@ func uniqueSorted<T: Comparable>(_ items: [T]) -> [T] {
     out.reserveCapacity(sorted.count)
     for x in sorted.dropFirst() where x != out[out.count - 1] { out.append(x) }
     return out
+}
+
+/// A small set of IDs kept in ascending order, so iterating it needs no sort.
+struct SortedIDs<ID: ObjectID>: Hashable, Sendable, Sequence {
+    private(set) var ids: [ID] = []
+    var isEmpty: Bool { ids.isEmpty }
+    func contains(_ id: ID) -> Bool { ids.contains(id) }
+    mutating func insert(_ id: ID) {
+        let i = ids.firstIndex { $0 >= id } ?? ids.count
+        if i < ids.count && ids[i] == id { return }
+        ids.insert(id, at: i)
+    }
+    mutating func remove(_ id: ID) { ids.removeAll { $0 == id } }
+    func makeIterator() -> IndexingIterator<[ID]> { ids.makeIterator() }
 }
