@@ -66,6 +66,7 @@ struct LineLexer {
 
     mutating func endWord(at end: Int) {
         if wordStart >= 0 {
+            if tokens.isEmpty { tokens.reserveCapacity(4) }
             tokens.append(Token(text: text(wordStart, end), folded: folded(bytes, wordStart, end), column: wordColumn))
         }
         wordStart = -1

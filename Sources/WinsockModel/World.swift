@@ -137,6 +137,7 @@ extension World {
     // MARK: Journal
 
     mutating func emit(_ event: Event) {
+        if journal.events.isEmpty { journal.events.reserveCapacity(6) } // one allocation, not three
         journal.events.append(TimedEvent(event: event, time: now))
         if let s = event.socket { touch(s) }
     }
