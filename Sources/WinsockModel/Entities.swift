@@ -142,8 +142,9 @@ public struct Socket: Hashable, Sendable {
     var transmitAnchor = Instant.zero
     /// Fractional credit carried between instants, in byte·nanoseconds·rate units (÷ 1e9 = bytes).
     var transmitCredit: Int128 = 0
-    /// Bytes transmitted in the current TX stretch.
+    /// Bytes transmitted in the current TX stretch, and when it began.
     var stretch = 0
+    var stretchStart = Instant.zero
     var lingerGeneration = 0
 
     init(id: SocketID, type: SocketType, nonblocking: Bool, sendBufferSize: Int) {

@@ -28,6 +28,8 @@ struct Scheduled: Hashable, Sendable, Comparable {
     var time: Instant
     var sequence: Int
     var item: Due
+    /// The wire record this arrival completes (its index in `World.wire`), or -1.
+    var wireRecord: Int
     static func < (a: Scheduled, b: Scheduled) -> Bool {
         a.time != b.time ? a.time < b.time : a.sequence < b.sequence
     }

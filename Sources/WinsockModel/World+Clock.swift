@@ -131,6 +131,7 @@ extension World {
            case .blocked(.send(let h, _, let total, let remaining)) = threads[t.index].state {
             updateThread(t) { $0.state = .blocked(.send(h, id, total: total, remaining: remaining - throughBuffer)) }
         }
+        if sockets[id.index].stretch == 0 { sockets[id.index].stretchStart = s.transmitAnchor }
         updateSocket(id) { s in
             s.accepted += throughBuffer
             s.sendQueue -= moved - throughBuffer
@@ -157,12 +158,13 @@ extension World {
         transmitting.insert(id)
     }
 
-    /// Prints the stretch as one `TX sN <bytes>` (never for 0).
+    /// Prints the stretch as one `TX sN <bytes>` (never for 0), and logs it on the wire.
     mutating func endStretch(_ id: SocketID) {
         let n = sockets[id.index].stretch
         guard n > 0 else { return }
         sockets[id.index].stretch = 0
         emit(.transmitted(id, n))
+        logWire(id, .toPeer, .data(n), sent: sockets[id.index].stretchStart, arrived: now)
     }
 
     /// A reset ends the socket's TX stretch: the bytes that left before it are reported first.
@@ -234,8 +236,10 @@ extension World {
         let next: TCPState = sockets[id.index].state == .closeWait ? .lastAck : .finWait1
         updateSocket(id) { $0.isFinSent = true; $0.isFinOwed = false }
         setState(id, next)
-        schedule(.finArrivesAtPeer(id), at: now.adding(settings.netLatency))
-        schedule(.ackArrivesAtUs(id), at: now.adding(settings.netLatency * 2))
+        let fin = logWire(id, .toPeer, .fin, sent: now)
+        schedule(.finArrivesAtPeer(id), at: now.adding(settings.netLatency), wireRecord: fin)
+        let ack = logWire(id, .fromPeer, .ack, sent: now.adding(settings.netLatency))
+        schedule(.ackArrivesAtUs(id), at: now.adding(settings.netLatency * 2), wireRecord: ack)
     }
 
     mutating func finishLingeringCloseIfDrained(_ id: SocketID) {
@@ -269,6 +273,7 @@ extension World {
             } else {
                 return
             }
+            if item.wireRecord >= 0 { wire[item.wireRecord].arrived = now }
             fire(item.item)
         }
     }

@@ -176,7 +176,8 @@ extension World {
         if sendsReset {
             emit(.resetSent(s))
             if sockets[s.index].peer != nil {
-                schedule(.resetArrivesAtPeer(s, peerError), at: now.adding(settings.netLatency))
+                let rst = logWire(s, .toPeer, .rst, sent: now)
+                schedule(.resetArrivesAtPeer(s, peerError), at: now.adding(settings.netLatency), wireRecord: rst)
             }
         }
         let queued = sockets[s.index].sendQueue

@@ -137,7 +137,8 @@ extension World {
             let travel = (Int128(n) * World.nanosecondsPerSecond + rate - 1) / rate
             let arrival = departure.adding(Span(nanoseconds: Int64(clamping: travel)))
             updateSocket(s) { $0.peer!.nextDeparture = arrival }
-            schedule(.peerDataArrives(s, n), at: arrival)
+            let segment = logWire(s, .fromPeer, .data(n), sent: departure)
+            schedule(.peerDataArrives(s, n), at: arrival, wireRecord: segment)
             note(.r46, "the peer's \(n) bytes are one segment: it leaves after the peer's earlier segments and arrives \(Span(nanoseconds: arrival.nanoseconds - departure.nanoseconds)) later (at \(arrival)), so only during `advance`.")
             return "peer of \(s): sends \(n) bytes (arriving at t=\(arrival))"
         case .close:
@@ -145,7 +146,8 @@ extension World {
             if released { return "peer of \(s): FIN to a released socket (ignored)" }
             let departure = max(now, peer.nextDeparture)
             let arrival = departure.adding(settings.netLatency)
-            schedule(.peerFinArrives(s), at: arrival)
+            let fin = logWire(s, .fromPeer, .fin, sent: departure)
+            schedule(.peerFinArrives(s), at: arrival, wireRecord: fin)
             let latency = settings.netLatency
             note(.r46, "the peer's FIN leaves after its earlier segments and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends FIN (arriving at t=\(arrival))"
@@ -153,7 +155,8 @@ extension World {
             updateSocket(s) { $0.peer!.hasSentReset = true }
             if released { return "peer of \(s): RST to a released socket (ignored)" }
             let arrival = now.adding(settings.netLatency)
-            schedule(.peerResetArrives(s), at: arrival)
+            let rst = logWire(s, .fromPeer, .rst, sent: now)
+            schedule(.peerResetArrives(s), at: arrival, wireRecord: rst)
             let latency = settings.netLatency
             note(.r46, "the peer's RST is sent now and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends RST (arriving at t=\(arrival))"

@@ -18,6 +18,8 @@ public struct World: Hashable, Sendable {
     public internal(set) var current: ThreadID?
     /// The last provider call's result (`last`); nil before any.
     public internal(set) var lastResult: CallResult?
+    /// Everything that crossed the wire, in the order it was sent (`trace`, `trace --pcap`).
+    public internal(set) var wire: [WireRecord] = []
     /// Whether outcomes list the rows each request touched. Only tables and json need them; a
     /// quiet run (`format off`) turns this off and saves the bookkeeping. Changes no semantics.
     public var tracksChanges = true
@@ -104,6 +106,28 @@ public struct Outcome: Hashable, Sendable {
     public var changedOperations: [OperationID] { uniqueSorted(touchedOperations) }
 }
 
+/// One thing that crossed (or is crossing) the wire between a socket and its peer.
+public struct WireRecord: Hashable, Sendable {
+    public enum Direction: Hashable, Sendable { case toPeer, fromPeer }
+    public enum Kind: Hashable, Sendable {
+        /// The three-way handshake of `connect`.
+        case handshake
+        /// Data: one TX stretch of ours, or one segment of the peer's.
+        case data(Int)
+        case fin
+        case rst
+        /// The acknowledgement of a FIN.
+        case ack
+    }
+    public var socket: SocketID
+    public var direction: Direction
+    public var kind: Kind
+    /// When it left (for our data, when the stretch began).
+    public var sent: Instant
+    /// When it arrived (for our data, when the stretch ended); nil while in flight.
+    public var arrived: Instant?
+}
+
 /// An event and the instant it happened.
 public struct TimedEvent: Hashable, Sendable {
     public var event: Event
@@ -143,6 +167,14 @@ extension World {
     }
 
     /// Marks a socket's rows changed (consecutive repeats are common; skip them here).
+    /// Appends a wire record and returns its index (to mark its arrival later).
+    @discardableResult
+    mutating func logWire(_ s: SocketID, _ direction: WireRecord.Direction, _ kind: WireRecord.Kind,
+                          sent: Instant, arrived: Instant? = nil) -> Int {
+        wire.append(WireRecord(socket: s, direction: direction, kind: kind, sent: sent, arrived: arrived))
+        return wire.count - 1
+    }
+
     @inline(__always) mutating func touch(_ s: SocketID) {
         if tracksChanges && journal.sockets.last != s { journal.sockets.append(s) }
     }
@@ -214,8 +246,8 @@ extension World {
         body(&threads[id.index])
     }
 
-    mutating func schedule(_ item: Due, at time: Instant) {
-        let entry = Scheduled(time: time, sequence: nextSequence, item: item)
+    mutating func schedule(_ item: Due, at time: Instant, wireRecord: Int = -1) {
+        let entry = Scheduled(time: time, sequence: nextSequence, item: item, wireRecord: wireRecord)
         nextSequence += 1
         if item.isArrival { arrivals.insert(entry) } else { timers.insert(entry) }
     }
