@@ -10,14 +10,17 @@
 SWIFT    ?= swift
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo env DEBIAN_FRONTEND=noninteractive)
 # libedit-dev: the prompt's line editor; pkg-config: SwiftPM finds libedit through it;
-# tmux: the test that drives the real prompt through a pseudo-terminal.
+# tmux: the test that drives the real prompt through a pseudo-terminal; tshark: the test that
+# opens `trace --pcap` captures (its wireshark-common asks a question unless DEBIAN_FRONTEND is set).
 RUN_DEPS  := libedit-dev pkg-config
-TEST_DEPS := $(RUN_DEPS) tmux
+TEST_DEPS := $(RUN_DEPS) tmux tshark
 RELEASE_FLAGS := -c release --static-swift-stdlib
 
 BENCH_DEPS := hyperfine sqlite3 time python3
 
-.PHONY: run test build release deps test-deps bench fuzz clean
+PREFIX ?= /usr/local
+
+.PHONY: run test build release deps test-deps bench fuzz install clean
 
 define install
 	@for p in $(1); do \
@@ -50,6 +53,11 @@ bench: release
 
 fuzz: test-deps
 	FUZZ_ITERATIONS=200000 $(SWIFT) test --filter FuzzTests
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 .build/release/closelab $(DESTDIR)$(PREFIX)/bin/closelab
+	install -m 644 closelab.1 $(DESTDIR)$(PREFIX)/share/man/man1/closelab.1
 
 clean:
 	rm -rf .build

@@ -139,6 +139,7 @@ extension World {
                 $0.peer = peer
             }
             setState(s, .established)
+            logWire(s, .toPeer, .handshake, sent: now, arrived: now)
             let window = settings.window
             note(.r41, "\(s) is ESTABLISHED with a new peer whose receive window is \(window) bytes.")
             return .value(.zero)
