@@ -28,7 +28,7 @@ let package = Package(
             name: "LabSessionTests",
             dependencies: ["LabSession"],
             // Scripts and golden transcripts are read through #filePath, not bundled.
-            exclude: ["Examples", "Scenarios", "Golden"]
+            exclude: ["Examples", "Scenarios", "Golden", "Profiles"]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["closelab"]),
     ],

@@ -7,7 +7,7 @@ public final class CommandSpec: Sendable {
     public enum Group: String, Sendable {
         case provider = "Provider calls"
         case session = "Session commands"
-        case later = "Coming in later releases"
+        case teaching = "Teaching and time travel"
     }
     public let name: String
     /// Other names: the SPI name and the API name for provider calls.
@@ -360,23 +360,74 @@ public let commandCatalog: [CommandSpec] = [
         forms: [command([]) { _ in .quit }],
         summary: "quit: end the current file (or the prompt)",
         details: "In a script, ends that file; at the prompt, leaves closelab (as Ctrl-D)."),
-] + laterCommands
-
-/// Commands later releases own: they parse, and the session says they are not supported yet.
-let laterCommands: [CommandSpec] = [
-    ("lesson", "lesson [NAME]: guided lessons"),
-    ("trace", "trace [sN] [--pcap FILE]: the wire as a ladder diagram"),
-    ("undo", "undo: back one command"),
-    ("snapshot", "snapshot NAME: remember the session"),
-    ("restore", "restore NAME: go back to a snapshot"),
-    ("whatif", "whatif <command>: what a call would do, without doing it"),
-    ("record", "record FILE: write the session as a script"),
-    ("compare", "compare: the session so far under every profile"),
-].map { name, summary in
-    CommandSpec(name: name, aliases: [], group: .later,
-                forms: [command([.optional(.rest("arguments"))]) { _ in .notYetSupported(name) }],
-                summary: summary, details: "Not supported yet.")
-}
+    // MARK: Teaching and time travel
+    CommandSpec(
+        name: "lesson", aliases: [], group: .teaching,
+        forms: [
+            command([]) { _ in .lesson(.list) },
+            command([.word("stop")]) { _ in .lesson(.stop) },
+            command([.rest("name")]) { a in .lesson(.start(a[0].text!)) },
+        ],
+        summary: "lesson [NAME|stop]: list the lessons, or walk one step by step (Enter runs the next step)",
+        details: """
+        Each lesson narrates a step, runs it, and names the rule it shows. At the prompt, Enter on an
+        empty line runs the next step; any other command works as usual; `lesson stop` ends the lesson.
+        `closelab --lesson NAME` runs one without stopping; `closelab --list-lessons` lists them.
+        """),
+    CommandSpec(
+        name: "trace", aliases: [], group: .teaching,
+        forms: [
+            command([]) { _ in .trace(nil, pcap: nil) },
+            command([.name(.socket)]) { a in .trace(a[0].socket, pcap: nil) },
+            command([.word("--pcap"), .rest("file")]) { a in .trace(nil, pcap: a[1].text) },
+            command([.name(.socket), .word("--pcap"), .rest("file")]) { a in .trace(a[0].socket, pcap: a[2].text) },
+        ],
+        summary: "trace [sN] [--pcap FILE]: what crossed the wire, as a ladder diagram (or a pcap capture)",
+        details: """
+        A ladder diagram against virtual time: data segments with byte counts, FIN, ACK, RST, both ways.
+        `--pcap FILE` writes the same as a pcap capture of synthetic TCP segments between two loopback
+        addresses (a handshake at connect, data in segments of at most 1460 bytes, each acknowledged),
+        which Wireshark and tshark open.
+        """),
+    CommandSpec(
+        name: "undo", aliases: [], group: .teaching,
+        forms: [command([]) { _ in .undo }],
+        summary: "undo: take back the last command that changed the session",
+        details: "The session is rebuilt from its history without that command (the model is deterministic)."),
+    CommandSpec(
+        name: "snapshot", aliases: [], group: .teaching,
+        forms: [command([.rest("name")]) { a in .snapshot(a[0].text!) }],
+        summary: "snapshot NAME: remember the session as it is now",
+        details: "`restore NAME` brings it back, tables, clock, profile and all."),
+    CommandSpec(
+        name: "restore", aliases: [], group: .teaching,
+        forms: [command([.rest("name")]) { a in .restore(a[0].text!) }],
+        summary: "restore NAME: go back to a snapshot",
+        details: "The session continues from the snapshot; its history is the snapshot's."),
+    CommandSpec(
+        name: "whatif", aliases: [], group: .teaching,
+        forms: [Form([.rest("command")]) { a throws(Diagnostic) in
+            let pieces = splitLine(a[0].text!)
+            guard pieces.count == 1 else { throw Diagnostic(column: 1, "whatif: one command only") }
+            let inner = try parse(pieces[0].tokens)
+            guard inner.scriptText != nil, !inner.isTimeTravel else {
+                throw Diagnostic(column: 1, "whatif: \(quoted(pieces[0].tokens[0].text)) does not change the session; try a provider call, advance, peer or set")
+            }
+            return .command(.whatif(inner))
+        }],
+        summary: "whatif <command>: what a command would do — result, events, rows — without doing it",
+        details: "For example `whatif close h1` under the current linger setting. Nothing changes."),
+    CommandSpec(
+        name: "record", aliases: [], group: .teaching,
+        forms: [command([.rest("file")]) { a in .record(a[0].text!) }],
+        summary: "record FILE: write the session so far as a runnable script with each call's result",
+        details: "Each provider call is written with its observed result inline (`close h1 => WSAEWOULDBLOCK`)."),
+    CommandSpec(
+        name: "compare", aliases: [], group: .teaching,
+        forms: [command([]) { _ in .compare }],
+        summary: "compare: the session so far under every profile, only where they differ",
+        details: "Runs the commands so far under docs, windows and reactos and prints, command by command, the results, events and table cells that differ (RULES.md section J)."),
+]
 
 /// Every name and alias, lowercased, to its place in the catalog.
 let commandIndex: [String: Int] = {

@@ -11,8 +11,8 @@ public struct LocatedCommand: Hashable, Sendable {
     }
 }
 
-/// Every command of the language (SPEC.md section 2).
-public enum Command: Hashable, Sendable {
+/// Every command of the language (SPEC.md section 2, and the teaching commands of later issues).
+public indirect enum Command: Hashable, Sendable {
     /// A provider call, from `thread` (`on TN`, `cancel TN`) or the current thread, with its
     /// expected result written inline (`=> WSAEWOULDBLOCK`).
     case call(ProviderCall, thread: ThreadID?, expected: InlineExpectation?)
@@ -32,11 +32,36 @@ public enum Command: Hashable, Sendable {
     case help(String?)
     case reset
     case quit
-    /// A command a later issue owns: it parses, and the session says it is not supported yet.
-    case notYetSupported(String)
+    /// `lesson` (list), `lesson NAME` (start), `lesson stop`.
+    case lesson(LessonRequest)
+    /// `trace [sN] [--pcap FILE]`.
+    case trace(SocketID?, pcap: String?)
+    case undo
+    case snapshot(String)
+    case restore(String)
+    /// `whatif <command>`: what a command would do, without doing it.
+    case whatif(Command)
+    /// `record FILE`: the session so far as a runnable script.
+    case record(String)
+    /// `compare`: the session so far under every profile.
+    case compare
+
+    /// Commands that move the session through time (not allowed inside `whatif`).
+    public var isTimeTravel: Bool {
+        switch self {
+        case .undo, .snapshot, .restore, .whatif, .record, .compare, .lesson, .trace, .reset, .source: true
+        default: false
+        }
+    }
 
     /// Whether it is a provider call (the json `call` key, inline results).
     public var isProviderCall: Bool { if case .call = self { true } else { false } }
+}
+
+public enum LessonRequest: Hashable, Sendable {
+    case list
+    case start(String)
+    case stop
 }
 
 /// `=> result` after a provider call.

@@ -20,7 +20,7 @@ public func completionContext(_ lineBeforeCursor: String) -> CompletionContext {
 /// What the grammar accepts after `tokens` (a whole command's words so far).
 public func wantedNext(after tokens: [Token]) -> [Wanted] {
     guard let head = tokens.first else {
-        return commandCatalog.filter { $0.group != .later }.map { .keyword($0.name) }
+        return commandCatalog.map { .keyword($0.name) }
     }
     guard let spec = commandSpec(named: head.text) else { return [] }
     var args = Array(tokens.dropFirst())

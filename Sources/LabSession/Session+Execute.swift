@@ -6,47 +6,8 @@ extension Session {
     /// Runs one parsed command and appends what it prints.
     mutating func execute(_ c: LocatedCommand, into reply: inout Reply) {
         switch c.command {
-        case .call(let call, let thread, let expected):
-            runCall(call, thread: thread, expected: expected, c, into: &reply)
-        case .processNew:
-            let outcome = world.newProcess()
-            let p = outcome.created ?? "?"
-            let t = world.process(ProcessID(rawValue: world.processes.count))?.threads.first?.description ?? "?"
-            finishWorldCommand(c, header: "\(p) started with \(t) (WSPStartup count 1)", outcome, into: &reply)
-        case .processExit(let p):
-            attempt(c, into: &reply) { s throws(Refusal) in
-                (try s.world.exitProcess(p), "\(p) exited; its threads are exited")
-            }
-        case .threadNew(let p):
-            attempt(c, into: &reply) { s throws(Refusal) in
-                let outcome = try s.world.newThread(in: p)
-                let t = outcome.created ?? "?"
-                return (outcome, "\(t) added to \(s.world.threads[s.world.threads.count - 1].process)")
-            }
-        case .useProcess(let p):
-            do throws(Refusal) {
-                try world.use(p)
-                finishQuietCommand(c, header: "current: \(prompt.dropLast(2).split(separator: " ").dropFirst().joined(separator: " "))", into: &reply)
-            } catch { refuse(error.message, c, into: &reply) }
-        case .useThread(let t):
-            do throws(Refusal) {
-                try world.use(t)
-                finishQuietCommand(c, header: "current: \(world.threads[t.index].process)/\(t)", into: &reply)
-            } catch { refuse(error.message, c, into: &reply) }
-        case .peer(let s, let action):
-            attempt(c, into: &reply) { session throws(Refusal) in
-                let (outcome, message) = try session.world.peer(s, action)
-                return (outcome, message)
-            }
-        case .advance(let span):
-            let from = world.now
-            do throws(Refusal) {
-                let outcome = try world.advance(by: span)
-                let to = world.now
-                finishWorldCommand(c, header: "t=\(from.milliseconds)ms → t=\(to.milliseconds)ms", outcome, into: &reply)
-            } catch {
-                refuse(error.message, c, into: &reply)
-            }
+        case .call, .processNew, .processExit, .threadNew, .useProcess, .useThread, .peer, .advance, .set(.model):
+            runWorldCommand(c, into: &reply)
         case .set(let setting):
             runSet(setting, c, into: &reply)
         case .show(let topic):
@@ -67,47 +28,99 @@ extension Session {
             case .failure(let message): refuse(message.text, c, into: &reply)
             }
         case .reset:
-            world = World(settings: Settings())
+            world = World(settings: initialSettings)
             world.tracksChanges = format != .off
             rows = 40
             lastEvents = []
             explained = Explained()
+            history.removeAll()
             printedRows.removeAll()
-            finishWorldCommand(c, header: "session reset: P1/T1 at t=0ms, default settings", .nothing, into: &reply)
+            finishWorldCommand(c, header: "session reset: P1/T1 at t=0ms, the settings it started with", .nothing, into: &reply)
         case .quit:
             reply.quits = true
-        case .notYetSupported(let name):
-            refuse("`\(name)` is not supported yet: a later release of closelab brings it (`help` lists what works)", c, into: &reply)
+        case .lesson(let request):
+            lesson(request, c, into: &reply)
+        case .trace(let socket, let pcap):
+            trace(socket, pcap: pcap, c, into: &reply)
+        case .undo:
+            undo(c, into: &reply)
+        case .snapshot(let name):
+            snapshots[name] = Snapshot(world: world, history: history)
+            finishQuietCommand(c, header: "snapshot \(quoted(name)) taken at t=\(world.now.milliseconds)ms (`restore \(name)` brings it back)", into: &reply)
+        case .restore(let name):
+            restore(name, c, into: &reply)
+        case .whatif(let inner):
+            whatif(inner, c, into: &reply)
+        case .record(let file):
+            record(to: file, c, into: &reply)
+        case .compare:
+            publishText(c, compareSession(), into: &reply)
         }
     }
 
-    /// Runs a world command that may be refused (an invalid line).
-    mutating func attempt(_ c: LocatedCommand, into reply: inout Reply,
-                          _ body: (inout Session) throws(Refusal) -> (Outcome, String)) {
-        do throws(Refusal) {
-            let (outcome, header) = try body(&self)
-            finishWorldCommand(c, header: header, outcome, into: &reply)
-        } catch {
-            refuse(error.message, c, into: &reply)
+    /// Applies a command that acts on the world. Shared by execution and by replay (`undo`,
+    /// `explain` across profiles), so both do exactly the same. Returns the outcome and, for
+    /// session commands, the line that describes it.
+    static func apply(_ command: Command, to world: inout World) throws(Refusal) -> (Outcome, String?) {
+        switch command {
+        case .call(let call, let thread, _):
+            return (try world.perform(call, by: thread), nil)
+        case .processNew:
+            let outcome = world.newProcess()
+            let t = world.processes.last?.threads.first?.description ?? "?"
+            return (outcome, "\(outcome.created ?? "?") started with \(t) (WSPStartup count 1)")
+        case .processExit(let p):
+            return (try world.exitProcess(p), "\(p) exited; its threads are exited")
+        case .threadNew(let p):
+            let outcome = try world.newThread(in: p)
+            return (outcome, "\(outcome.created ?? "?") added to \(world.threads[world.threads.count - 1].process)")
+        case .useProcess(let p):
+            try world.use(p)
+            return (.nothing, "current: \(p)/\(world.current.map(\.description) ?? "?")")
+        case .useThread(let t):
+            try world.use(t)
+            return (.nothing, "current: \(world.threads[t.index].process)/\(t)")
+        case .peer(let s, let action):
+            let (outcome, message) = try world.peer(s, action)
+            return (outcome, message)
+        case .advance(let span):
+            let from = world.now
+            let outcome = try world.advance(by: span)
+            return (outcome, "t=\(from.milliseconds)ms → t=\(world.now.milliseconds)ms")
+        case .set(.model(let setting)):
+            return (try world.apply(setting), "set \(Session.describe(setting))")
+        default:
+            return (.nothing, nil)
         }
     }
 
-    // MARK: Provider calls
-
-    mutating func runCall(_ call: ProviderCall, thread: ThreadID?, expected: InlineExpectation?,
-                          _ c: LocatedCommand, into reply: inout Reply) {
-        let issuer = thread ?? world.current
+    /// A command that acts on the world: apply it, remember it for undo and record, print it.
+    mutating func runWorldCommand(_ c: LocatedCommand, into reply: inout Reply) {
+        let issuer: ThreadID?
+        if case .call(_, let thread, _) = c.command { issuer = thread ?? world.current } else { issuer = nil }
         let outcome: Outcome
+        let message: String?
         do throws(Refusal) {
-            outcome = try world.perform(call, by: thread)
+            (outcome, message) = try Session.apply(c.command, to: &world)
         } catch {
             refuse(error.message, c, into: &reply)
             return
         }
+        guard case .call(let call, let thread, let expected) = c.command else {
+            history.append(HistoryEntry(command: c.command, result: nil))
+            switch c.command {
+            case .useProcess, .useThread: finishQuietCommand(c, header: message ?? "", into: &reply)
+            default: finishWorldCommand(c, header: message ?? "", outcome, into: &reply)
+            }
+            return
+        }
         let result = outcome.result ?? .blocked
+        history.append(HistoryEntry(command: .call(call, thread: thread, expected: nil), result: result))
         explained = Explained(call: .init(call: call, result: result, thread: issuer, showsThread: thread != nil,
-                                          notes: outcome.notes))
+                                          notes: outcome.notes, historyIndex: history.count - 1,
+                                          events: outcome.timedEvents.map(\.event)))
         lastEvents = outcome.timedEvents
+        observations.append(Observation(result: result.description, events: outcome.timedEvents.map(\.event.description)))
         let header = format == .box || format == .plain
             ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []
         publish(c, call: call.name, result: result, header: header, outcome: outcome, into: &reply)
@@ -143,10 +156,8 @@ extension Session {
 
     mutating func runSet(_ setting: SessionSetting, _ c: LocatedCommand, into reply: inout Reply) {
         switch setting {
-        case .model(let s):
-            attempt(c, into: &reply) { session throws(Refusal) in
-                (try session.world.apply(s), "set \(Session.describe(s))")
-            }
+        case .model:
+            runWorldCommand(c, into: &reply)
         case .rows(let n):
             rows = n
             finishQuietCommand(c, header: "rows \(n): larger tables show only the rows that changed", into: &reply)

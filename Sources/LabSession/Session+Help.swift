@@ -39,7 +39,7 @@ extension Session {
         deterministic model and prints the per-handle table after it.
 
         """
-        for group in [CommandSpec.Group.provider, .session, .later] {
+        for group in [CommandSpec.Group.provider, .session, .teaching] {
             text += "\n\(group.rawValue):\n"
             for spec in commandCatalog where spec.group == group {
                 text += "  \(spec.name.padding(11)) \(spec.summary)\n"
@@ -74,6 +74,7 @@ extension Session {
             text += Session.callLine(e.call, result: e.result, thread: e.thread, showsThread: e.showsThread) + "\n"
             text += noteLines(e.notes, indent: "  ")
             if e.notes.isEmpty { text += "  (no rule fired: the call did what its arguments asked)\n" }
+            text += profileComparison(e)
         } else if explained.later.isEmpty {
             return "Nothing to explain yet: no provider call has been made. Try `socket`, then `explain`."
         } else {
@@ -111,7 +112,7 @@ extension Session {
         let partial = context.partial.lowercased()
         var words: [String] = []
         if context.tokens.isEmpty {
-            for spec in commandCatalog where spec.group != .later {
+            for spec in commandCatalog {
                 words.append(spec.name)
                 if !partial.isEmpty { words += spec.aliases }
             }

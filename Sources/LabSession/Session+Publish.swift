@@ -4,7 +4,7 @@ import WinsockModel
 
 /// Turning a command's effect into text, in the current format (SPEC.md section 3).
 extension Session {
-    var style: Style {
+    public var style: Style {
         Style(frame: format == .box ? .box : .plain, width: display.width, usesColor: display.usesColor,
               marksChanges: marksChanges)
     }
@@ -13,6 +13,7 @@ extension Session {
     mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
                                      into reply: inout Reply) {
         lastEvents = outcome.timedEvents
+        observations.append(Observation(result: nil, events: outcome.timedEvents.map(\.event.description)))
         if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
         publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
     }

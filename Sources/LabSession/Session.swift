@@ -11,7 +11,15 @@ public struct Session: Sendable {
     public struct Environment: Sendable {
         /// Reads a file for `source`: its text, or a one-line reason it could not be read.
         public var readFile: @Sendable (String) -> Result<[UInt8], TextError>
-        public init(readFile: @escaping @Sendable (String) -> Result<[UInt8], TextError>) { self.readFile = readFile }
+        /// Writes a file for `record` and `trace --pcap` (replacing it whole).
+        public var writeFile: @Sendable (String, [UInt8]) -> Result<Void, TextError>
+        public init(readFile: @escaping @Sendable (String) -> Result<[UInt8], TextError>,
+                    writeFile: @escaping @Sendable (String, [UInt8]) -> Result<Void, TextError> = { _, _ in
+                        .failure(TextError("writing files is not available here"))
+                    }) {
+            self.readFile = readFile
+            self.writeFile = writeFile
+        }
         public static let noFiles = Environment { _ in .failure(TextError("reading files is not available here")) }
     }
 
@@ -29,6 +37,8 @@ public struct Session: Sendable {
     public internal(set) var marksChanges = false
     /// `--echo`: print each command (after the prompt) before its output.
     public var echoes = false
+    /// At the prompt: a lesson then waits for Enter between steps.
+    public var isInteractive = false
     public let environment: Environment
 
     /// Counts for the exit status (SPEC.md section 4).
@@ -40,6 +50,16 @@ public struct Session: Sendable {
     /// The last provider call, for `explain`, and what fired after it.
     var explained = Explained()
     var sourceDepth = 0
+    /// The settings a fresh session (and `reset`, and replay) starts from.
+    let initialSettings: Settings
+    /// Every command that changed the world since the start (or `reset`): `undo` replays all but
+    /// the last, `record` writes them, `compare` and `explain` replay them.
+    var history: [HistoryEntry] = []
+    var snapshots: [String: Snapshot] = [:]
+    /// What each command of the current line did (for `compare`).
+    var observations: [Observation] = []
+    /// The lesson being walked at the prompt, and its next step.
+    var lessonInProgress: (lesson: Lesson, next: Int)? = nil
     /// Lines parsed before (a small direct-mapped cache).
     var parseCache = LineCache()
     /// The cells of each row as last printed, for marking changes (`set diff on`).
@@ -49,6 +69,7 @@ public struct Session: Sendable {
     public init(format: OutputFormat, display: Display = Display(), environment: Environment = .noFiles,
                 settings: Settings = Settings(), marksChanges: Bool = false) {
         self.world = World(settings: settings)
+        self.initialSettings = settings
         self.world.tracksChanges = format != .off
         self.format = format
         self.marksChanges = marksChanges
@@ -62,11 +83,30 @@ public struct Session: Sendable {
         var context = "(no process)"
         if let t = world.current { context = "\(world.threads[t.index].process)/\(t)" }
         let profile = world.settings.profile == .docs ? "" : " \(world.settings.profile)"
-        return "[t=\(world.now.milliseconds)ms] \(context)\(profile)> "
+        let lesson = lessonInProgress.map { " lesson \($0.lesson.name) \($0.next + 1)/\($0.lesson.steps.count)" } ?? ""
+        return "[t=\(world.now.milliseconds)ms] \(context)\(profile)\(lesson)> "
     }
 
     /// The exit status so far: 2 if any line was invalid, else 1 if any expectation failed, else 0.
     public var exitStatus: Int32 { invalidLines > 0 ? 2 : failedExpectations > 0 ? 1 : 0 }
+}
+
+/// A command that changed the world, and what a provider call returned.
+struct HistoryEntry: Sendable {
+    var command: Command
+    var result: CallResult?
+}
+
+/// A remembered session state (`snapshot NAME`).
+struct Snapshot: Sendable {
+    var world: World
+    var history: [HistoryEntry]
+}
+
+/// What one command did, in words that can be compared across profiles.
+struct Observation: Sendable, Equatable {
+    var result: String?
+    var events: [String]
 }
 
 /// One command of a line, parsed. Parsing is pure, so a line seen before is not parsed again
@@ -139,6 +179,9 @@ struct Explained: Sendable {
         var thread: ThreadID?
         var showsThread: Bool
         var notes: [RuleNote]
+        /// Its place in the history (replaying up to it gives the world it ran in).
+        var historyIndex: Int
+        var events: [Event]
     }
     /// The last provider call, if any.
     var call: Call? = nil

@@ -45,6 +45,9 @@ extension World {
             note(.r7, "linger is on with a non-zero timeout (\(sock.linger)): the close is graceful if the queue drains in time, else hard, and it waits only on a blocking socket.")
             note(.r13, "queued means accepted by WSPSend and not yet delivered to the peer: the \(sock.sendQueue) bytes in SENDQ.")
             note(.r12, "\(s) is nonblocking and lingers \(sock.linger.seconds)s with \(sock.sendQueue) bytes still queued, so the close cannot complete at once: it fails with WSAEWOULDBLOCK and nothing changed. Call again after the queue drains, or turn linger off (SO_DONTLINGER TRUE), or set a zero timeout (SO_LINGER 1 0).")
+            if settings.provider == .nonIFS {
+                note(.r40, "the descriptor stays valid, so there is no WPUCloseSocketHandle.")
+            }
             if settings.profile.losesReferenceOnWouldBlock {
                 updateSocket(s) { $0.refcount -= 1; $0.lostReferences += 1 }
                 let count = sockets[s.index].refcount
@@ -127,7 +130,10 @@ extension World {
         if !s.linger.isEnabled {
             note(.r7, "linger is off (SO_DONTLINGER, the default): the last close is graceful and does not wait.")
             let limit = settings.gracefulTimeout
-            note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(s.sendQueue > 0 ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN." : "Nothing is queued, so FIN leaves now.") The provider gives up after graceful-timeout (\(limit)).")
+            let fin = s.isFinSent ? "Our FIN was already sent." : s.sendQueue > 0
+                ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN."
+                : "Nothing is queued, so FIN leaves now."
+            note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(fin) The provider gives up after graceful-timeout (\(limit)).")
         } else if s.linger.seconds == 0 {
             note(.r10, "[reactos] a zero-linger close after SD_RECEIVE sends no RST: it closes gracefully instead.")
         } else {

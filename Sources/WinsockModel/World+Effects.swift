@@ -105,6 +105,8 @@ extension World {
         if settings.provider == .nonIFS {
             emit(.handleReturned(h))
             note(.r40, "a non-IFS provider returns each released descriptor with WPUCloseSocketHandle.")
+        } else {
+            note(.r40, "an IFS provider makes no close up-call when a descriptor is released.")
         }
         let leaks = sockets[s.index].lostReferences > 0
         updateSocket(s) { $0.refcount = max(0, $0.refcount - 1) }

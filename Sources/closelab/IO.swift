@@ -106,3 +106,29 @@ enum Environment {
         return String(cString: v)
     }
 }
+
+/// Writes a whole file atomically: a temporary file beside it, then a rename.
+func writeWholeFile(_ path: String, _ bytes: [UInt8]) -> Result<Void, TextError> {
+    let temporary = path + ".closelab-\(getpid()).tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { return .failure(TextError(String(cString: strerror(errno)))) }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            unlink(temporary)
+            return .failure(TextError(reason))
+        }
+        offset += n
+    }
+    close(fd)
+    guard rename(temporary, path) == 0 else {
+        let reason = String(cString: strerror(errno))
+        unlink(temporary)
+        return .failure(TextError(reason))
+    }
+    return .success(())
+}

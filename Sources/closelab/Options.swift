@@ -14,8 +14,9 @@ struct Options {
     var profile: Profile? = nil
     var showsHelp = false
     var showsVersion = false
-    /// A flag that a later release brings (`--lesson`, `--compare`, …).
-    var unsupported: String? = nil
+    var lesson: String? = nil
+    var listsLessons = false
+    var compare: String? = nil
 
     static let version = "closelab 0.1.0"
 
@@ -37,6 +38,9 @@ struct Options {
       --profile docs|windows|reactos
                                semantic profile (default: docs)
       --echo                   print each command before its output
+      --lesson NAME            run one lesson (narration, commands, rules) without stopping
+      --list-lessons           the lessons, one name per line
+      --compare FILE           run FILE under every profile; print only where they differ
       --bail                   stop at the first invalid line or failed expectation
       -h, --help               this help
       --version                the version
@@ -98,9 +102,12 @@ struct Options {
                     o.profile = p
                 case .failure(let e): return .failure(e)
                 }
-            case "--lesson", "--list-lessons", "--compare":
-                o.unsupported = flag
-                if flag != "--list-lessons" { _ = take() }
+            case "--list-lessons": o.listsLessons = true
+            case "--lesson", "--compare":
+                switch take() {
+                case .success(let v): if flag == "--lesson" { o.lesson = v } else { o.compare = v }
+                case .failure(let e): return .failure(e)
+                }
             default:
                 return .failure(TextError("unknown option \(quoted(a)); `closelab --help` lists the options"))
             }

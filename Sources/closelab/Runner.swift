@@ -29,9 +29,7 @@ struct Runner {
         let width = stdoutIsTerminal ? (Terminal.width ?? 80) : 120
         var settings = Settings()
         if let p = options.profile { settings.profile = p }
-        let environment = Session.Environment { path in
-            readWholeFile(path)
-        }
+        let environment = Session.Environment(readFile: readWholeFile, writeFile: writeWholeFile)
         var session = Session(format: format, display: Session.Display(width: width, usesColor: usesColor),
                               environment: environment, settings: settings,
                               marksChanges: stdoutIsTerminal && (format == .box || format == .plain))
@@ -59,7 +57,11 @@ struct Runner {
     // MARK: Modes
 
     mutating func run() -> Int32 {
-        if let commands = options.commands {
+        if let name = options.lesson {
+            runLesson(name)
+        } else if let file = options.compare {
+            runCompare(file)
+        } else if let commands = options.commands {
             runCommands(commands)
         } else if !options.files.isEmpty {
             for file in options.files {
@@ -136,10 +138,42 @@ struct Runner {
         return .goOn
     }
 
+    /// `--lesson NAME`: the whole lesson, narrated, in a fresh session.
+    mutating func runLesson(_ name: String) {
+        var session = makeSession()
+        write(session.run(line: "lesson \(name)", file: "--lesson", line: 1))
+        absorb(session.exitStatus)
+    }
+
+    /// `--compare FILE`: the script under every profile, only where they differ.
+    mutating func runCompare(_ path: String) {
+        switch readWholeFile(path) {
+        case .failure(let reason):
+            out.flush()
+            err.write("closelab: \(path): \(reason.text)\n")
+            absorb(2)
+        case .success(let bytes):
+            var lines: [Session.ScriptLine] = []
+            for (i, line) in splitLines(bytes).enumerated() {
+                guard case .success(let text) = decodeLine(line) else { continue }
+                lines.append(Session.ScriptLine(text: text, file: path, line: i + 1))
+            }
+            let session = makeSession()
+            let (report, invalid) = Session.compare(lines, style: session.style)
+            out.write(report)
+            if invalid > 0 {
+                out.flush()
+                err.write("closelab: \(path): \(invalid) invalid line\(invalid == 1 ? "" : "s") (run the file itself to see them)\n")
+                absorb(2)
+            }
+        }
+    }
+
     // MARK: The prompt
 
     mutating func runPrompt() {
         var session = makeSession()
+        session.isInteractive = true
         let historyPath = Environment.get("CLOSELAB_HISTORY")
             ?? ((Environment.get("HOME") ?? ".") + "/.closelab_history")
         let box = SessionBox(session)
@@ -157,10 +191,13 @@ struct Runner {
                 continue
             case .line(let text):
                 number += 1
-                if !splitLine(text).isEmpty { editor.addToHistory(text) }
+                let blank = splitLine(text).isEmpty
+                if !blank { editor.addToHistory(text) }
                 session = box.session
                 session.display.width = Terminal.width ?? session.display.width
-                let reply = session.run(line: text, file: "<prompt>", line: number)
+                // Enter on an empty line during a lesson runs its next step.
+                let reply = blank && session.isInLesson ? session.continueLesson()
+                    : session.run(line: text, file: "<prompt>", line: number)
                 box.session = session
                 write(reply)
                 out.flush()

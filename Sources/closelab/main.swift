@@ -1,4 +1,5 @@
 @preconcurrency import Glibc
+import LabSession
 
 // closelab's entry point: parse the flags, then run the prompt or the scripts.
 signal(SIGPIPE, SIG_IGN)
@@ -21,11 +22,10 @@ case .success(let options):
         out.flush()
         exit(0)
     }
-    if let flag = options.unsupported {
-        var err = Output(fd: 2)
-        err.write("closelab: \(flag) is not supported yet: a later release brings it\n")
-        err.flush()
-        exit(2)
+    if options.listsLessons {
+        for l in lessons { out.write(l.name + "\n") }
+        out.flush()
+        exit(0)
     }
     var runner = Runner(options: options)
     exit(runner.run())

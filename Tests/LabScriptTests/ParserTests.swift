@@ -107,7 +107,21 @@ struct ParserTests {
         ("help R12", .help("R12")),
         ("reset", .reset),
         ("quit", .quit),
-        ("trace s1", .notYetSupported("trace")),
+        ("trace", .trace(nil, pcap: nil)),
+        ("trace s1", .trace(SocketID(rawValue: 1), pcap: nil)),
+        ("trace --pcap out.pcap", .trace(nil, pcap: "out.pcap")),
+        ("trace s2 --pcap out.pcap", .trace(SocketID(rawValue: 2), pcap: "out.pcap")),
+        ("lesson", .lesson(.list)),
+        ("lesson linger-table", .lesson(.start("linger-table"))),
+        ("lesson stop", .lesson(.stop)),
+        ("undo", .undo),
+        ("snapshot before close", .snapshot("before close")),
+        ("restore before close", .restore("before close")),
+        ("whatif close h1", .whatif(.call(.close(h1), thread: nil, expected: nil))),
+        ("whatif on T2 recv h1 5", .whatif(.call(.recv(h1, bytes: 5, overlapped: false), thread: ThreadID(rawValue: 2), expected: nil))),
+        ("whatif advance 1s", .whatif(.advance(.seconds(1)))),
+        ("record session.lab", .record("session.lab")),
+        ("compare", .compare),
     ]
 
     @Test("valid commands parse", arguments: valid.indices)
@@ -148,6 +162,9 @@ struct ParserTests {
         ("on T2 cancel T3", 1, "cannot name T3"),
         ("use x1", 5, "expected a process (PN) or a thread (TN), got 'x1'"),
         ("close h\u{1}", 7, "got 'h\\x01'"),
+        ("whatif undo", 1, "does not change the session"),
+        ("whatif show", 1, "does not change the session"),
+        ("whatif clsoe h1", 1, "unknown command 'clsoe'"),
     ]
 
     @Test("invalid lines name the bad word at its column", arguments: invalid.indices)
@@ -183,6 +200,7 @@ struct ParserTests {
         case "TN": return "T1"
         case "piN": return "pi1"
         case "<duration>": return "1ms"
+        case "<command>": return "advance 1ms"
         case "<provider": return "close"
         case "call>": return "h1"
         default: return usage.hasPrefix("<") ? "1" : usage
