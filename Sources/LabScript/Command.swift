@@ -12,7 +12,7 @@ public struct LocatedCommand: Hashable, Sendable {
 }
 
 /// Every command of the language (SPEC.md section 2, and the teaching commands of later issues).
-public indirect enum Command: Hashable, Sendable {
+public enum Command: Hashable, Sendable {
     /// A provider call, from `thread` (`on TN`, `cancel TN`) or the current thread, with its
     /// expected result written inline (`=> WSAEWOULDBLOCK`).
     case call(ProviderCall, thread: ThreadID?, expected: InlineExpectation?)
@@ -40,7 +40,7 @@ public indirect enum Command: Hashable, Sendable {
     case snapshot(String)
     case restore(String)
     /// `whatif <command>`: what a command would do, without doing it.
-    case whatif(Command)
+    indirect case whatif(Command)
     /// `record FILE`: the session so far as a runnable script.
     case record(String)
     /// `compare`: the session so far under every profile.

@@ -20,7 +20,9 @@ extension Session {
         var sessions: [Session] = profiles.map { p in
             var s = settings
             s.profile = p
-            return Session(format: .off, settings: s)
+            var session = Session(format: .off, settings: s)
+            session.observes = true
+            return session
         }
         var report = "compare: \(profiles.map(\.description).joined(separator: ", ")) — only where they differ\n"
         var differences = 0
@@ -31,7 +33,6 @@ extension Session {
                 if case .success(.set(.model(.profile))) = parseCommand(piece) { continue }
                 var seen: [(Observation?, [String: String])] = []
                 for i in sessions.indices {
-                    sessions[i].observations.removeAll()
                     let before = sessions[i].invalidLines
                     _ = sessions[i].run(line: piece.text, file: line.file, line: line.line)
                     if i == 0 && sessions[i].invalidLines > before { invalid += 1 }
@@ -137,7 +138,7 @@ extension Session {
             let cellDifferences = otherCells.keys.sorted { Session.cellOrder($0) < Session.cellOrder($1) }
                 .filter { otherCells[$0] != actualCells[$0] }
                 .map { "\($0) \(otherCells[$0]!) (here \(actualCells[$0] ?? "-"))" }
-            if result == call.result && events == call.events && cellDifferences.isEmpty {
+            if result == call.result && events == call.events.map(\.event) && cellDifferences.isEmpty {
                 same.append(p.description)
             } else {
                 let line = Session.callLine(call.call, result: result, thread: call.thread, showsThread: call.showsThread)

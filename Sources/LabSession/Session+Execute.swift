@@ -59,38 +59,40 @@ extension Session {
     }
 
     /// Applies a command that acts on the world. Shared by execution and by replay (`undo`,
-    /// `explain` across profiles), so both do exactly the same. Returns the outcome and, for
-    /// session commands, the line that describes it.
+    /// `explain` across profiles), so both do exactly the same. Returns the outcome and, for a
+    /// peer command, the model's account of it.
     static func apply(_ command: Command, to world: inout World) throws(Refusal) -> (Outcome, String?) {
         switch command {
-        case .call(let call, let thread, _):
-            return (try world.perform(call, by: thread), nil)
-        case .processNew:
-            let outcome = world.newProcess()
-            let t = world.processes.last?.threads.first?.description ?? "?"
-            return (outcome, "\(outcome.created ?? "?") started with \(t) (WSPStartup count 1)")
-        case .processExit(let p):
-            return (try world.exitProcess(p), "\(p) exited; its threads are exited")
-        case .threadNew(let p):
-            let outcome = try world.newThread(in: p)
-            return (outcome, "\(outcome.created ?? "?") added to \(world.threads[world.threads.count - 1].process)")
+        case .call(let call, let thread, _): return (try world.perform(call, by: thread), nil)
+        case .processNew: return (world.newProcess(), nil)
+        case .processExit(let p): return (try world.exitProcess(p), nil)
+        case .threadNew(let p): return (try world.newThread(in: p), nil)
         case .useProcess(let p):
             try world.use(p)
-            return (.nothing, "current: \(p)/\(world.current.map(\.description) ?? "?")")
+            return (.nothing, nil)
         case .useThread(let t):
             try world.use(t)
-            return (.nothing, "current: \(world.threads[t.index].process)/\(t)")
-        case .peer(let s, let action):
-            let (outcome, message) = try world.peer(s, action)
-            return (outcome, message)
-        case .advance(let span):
-            let from = world.now
-            let outcome = try world.advance(by: span)
-            return (outcome, "t=\(from.milliseconds)ms → t=\(world.now.milliseconds)ms")
-        case .set(.model(let setting)):
-            return (try world.apply(setting), "set \(Session.describe(setting))")
-        default:
             return (.nothing, nil)
+        case .peer(let s, let action): return try world.peer(s, action)
+        case .advance(let span): return (try world.advance(by: span), nil)
+        case .set(.model(let setting)): return (try world.apply(setting), nil)
+        default: return (.nothing, nil)
+        }
+    }
+
+    /// The line printed for a session command that acted on the world (made only when printed).
+    func header(for command: Command, _ outcome: Outcome, message: String?, from: Instant) -> String {
+        switch command {
+        case .processNew:
+            let t = world.processes.last?.threads.first?.description ?? "?"
+            return "\(outcome.created ?? "?") started with \(t) (WSPStartup count 1)"
+        case .processExit(let p): return "\(p) exited; its threads are exited"
+        case .threadNew: return "\(outcome.created ?? "?") added to \(world.threads[world.threads.count - 1].process)"
+        case .useProcess, .useThread:
+            return "current: " + (world.current.map { "\(world.threads[$0.index].process)/\($0)" } ?? "none")
+        case .advance: return "t=\(from.milliseconds)ms → t=\(world.now.milliseconds)ms"
+        case .set(.model(let setting)): return "set \(Session.describe(setting))"
+        default: return message ?? ""
         }
     }
 
@@ -98,6 +100,7 @@ extension Session {
     mutating func runWorldCommand(_ c: LocatedCommand, into reply: inout Reply) {
         let issuer: ThreadID?
         if case .call(_, let thread, _) = c.command { issuer = thread ?? world.current } else { issuer = nil }
+        let from = world.now
         let outcome: Outcome
         let message: String?
         do throws(Refusal) {
@@ -109,8 +112,11 @@ extension Session {
         guard case .call(let call, let thread, let expected) = c.command else {
             history.append(HistoryEntry(command: c.command, result: nil))
             switch c.command {
-            case .useProcess, .useThread: finishQuietCommand(c, header: message ?? "", into: &reply)
-            default: finishWorldCommand(c, header: message ?? "", outcome, into: &reply)
+            case .useProcess, .useThread:
+                finishQuietCommand(c, header: header(for: c.command, outcome, message: message, from: from), into: &reply)
+            default:
+                let line = format == .off ? "" : header(for: c.command, outcome, message: message, from: from)
+                finishWorldCommand(c, header: line, outcome, into: &reply)
             }
             return
         }
@@ -118,9 +124,11 @@ extension Session {
         history.append(HistoryEntry(command: .call(call, thread: thread, expected: nil), result: result))
         explained = Explained(call: .init(call: call, result: result, thread: issuer, showsThread: thread != nil,
                                           notes: outcome.notes, historyIndex: history.count - 1,
-                                          events: outcome.timedEvents.map(\.event)))
+                                          events: outcome.timedEvents))
         lastEvents = outcome.timedEvents
-        observations.append(Observation(result: result.description, events: outcome.timedEvents.map(\.event.description)))
+        if observes {
+            observations.append(Observation(result: result.description, events: outcome.timedEvents.map(\.event.description)))
+        }
         let header = format == .box || format == .plain
             ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []
         publish(c, call: call.name, result: result, header: header, outcome: outcome, into: &reply)

@@ -13,7 +13,7 @@ extension Session {
     mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
                                      into reply: inout Reply) {
         lastEvents = outcome.timedEvents
-        observations.append(Observation(result: nil, events: outcome.timedEvents.map(\.event.description)))
+        if observes { observations.append(Observation(result: nil, events: outcome.timedEvents.map(\.event.description))) }
         if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
         publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
     }

@@ -56,8 +56,9 @@ public struct Session: Sendable {
     /// the last, `record` writes them, `compare` and `explain` replay them.
     var history: [HistoryEntry] = []
     var snapshots: [String: Snapshot] = [:]
-    /// What each command of the current line did (for `compare`).
+    /// What each command of the current line did, kept only by `compare`'s sessions.
     var observations: [Observation] = []
+    var observes = false
     /// The lesson being walked at the prompt, and its next step.
     var lessonInProgress: (lesson: Lesson, next: Int)? = nil
     /// Lines parsed before (a small direct-mapped cache).
@@ -181,7 +182,7 @@ struct Explained: Sendable {
         var notes: [RuleNote]
         /// Its place in the history (replaying up to it gives the world it ran in).
         var historyIndex: Int
-        var events: [Event]
+        var events: [TimedEvent]
     }
     /// The last provider call, if any.
     var call: Call? = nil
@@ -219,6 +220,7 @@ extension Session {
 
     mutating func run(parsed pieces: [ParsedPiece], file: String, line: Int) -> Reply {
         var reply = Reply()
+        if !observations.isEmpty { observations.removeAll(keepingCapacity: true) }
         for piece in pieces {
             let location = SourceLocation(file: file, line: line, column: piece.column)
             if echoes && format != .json && format != .off { reply.out += prompt + piece.text + "\n" }

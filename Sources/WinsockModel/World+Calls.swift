@@ -82,7 +82,7 @@ extension World {
         sockets.append(Socket(id: s, type: type, nonblocking: nonblocking, sendBufferSize: settings.sendBuffer))
         touch(s)
         let h = makeHandle(for: s, in: p)
-        note(.r8, "a new socket starts with linger off (l_onoff 0, l_linger 0: SO_DONTLINGER is TRUE), blocking\(nonblocking ? " unless asked otherwise (here nonblocking)" : ""), overlapped attribute on.")
+        cite(.r8, "a new socket starts with linger off (l_onoff 0, l_linger 0: SO_DONTLINGER is TRUE), {0}, overlapped attribute on.", .word(nonblocking ? "nonblocking as asked" : "blocking"))
         return .value(.handle(h))
     }
 
@@ -140,8 +140,7 @@ extension World {
             }
             setState(s, .established)
             logWire(s, .toPeer, .handshake, sent: now, arrived: now)
-            let window = settings.window
-            note(.r41, "\(s) is ESTABLISHED with a new peer whose receive window is \(window) bytes.")
+            cite(.r41, "{0} is ESTABLISHED with a new peer whose receive window is {1} bytes.", .socket(s), .int(settings.window))
             return .value(.zero)
         }
     }
@@ -230,7 +229,7 @@ extension World {
         let othersWaiting = !sock.sendWaiters.isEmpty
         if !othersWaiting && n <= free {
             updateSocket(s) { $0.sendQueue += n; $0.accepted += n }
-            if n > 0 { note(.r44, "\(n) bytes fit in the free send buffer (\(free) of \(sock.sendBufferSize)), so they are queued and the send returns \(n).") }
+            if n > 0 { cite(.r44, "{0} bytes fit in the free send buffer ({1} of {2}), so they are queued and the send returns {0}.", .int(n), .int(free), .int(sock.sendBufferSize)) }
             return .value(.count(n))
         }
         if overlapped {

@@ -228,7 +228,7 @@ extension World {
         if s.lingeringClose != nil {
             note(.r11, "the send queue of \(id) is empty, so the lingering close sends FIN.")
         } else if s.isOrphan {
-            note(.r9, "the orphan \(id) has sent all its queued data, so FIN follows the data.")
+            cite(.r9, "the orphan {0} has sent all its queued data, so FIN follows the data.", .socket(id))
         } else if s.isSendShutdown {
             note(.r31, "SD_SEND: FIN follows the queued data of \(id).")
         }
@@ -283,7 +283,7 @@ extension World {
         case .finArrivesAtPeer(let id):
             guard sockets[id.index].peer?.hasReceivedReset == false else { return }
             updateSocket(id) { $0.peer!.hasReceivedFin = true }
-            note(.r42, "our FIN reached the peer of \(id): once it has read every byte, its receive returns 0.")
+            cite(.r42, "our FIN reached the peer of {0}: once it has read every byte, its receive returns 0.", .socket(id))
         case .resetArrivesAtPeer(let id, let error):
             guard sockets[id.index].peer?.hasReceivedReset == false else { return }
             updateSocket(id) { $0.peer!.resetError = error }
@@ -325,7 +325,7 @@ extension World {
         guard !s.isReleased, s.resetCause == nil else { return }
         switch s.state {
         case .finWait1:
-            note(.r43, "the ACK of our FIN reached \(id): FIN_WAIT_1 → FIN_WAIT_2.")
+            cite(.r43, "the ACK of our FIN reached {0}: FIN_WAIT_1 → FIN_WAIT_2.", .socket(id))
             setState(id, .finWait2)
         case .closing:
             note(.r43, "the ACK of our FIN reached \(id): CLOSING → TIME_WAIT.")

@@ -129,11 +129,14 @@ extension World {
         if !settings.isNetworkUp { return }
         if !s.linger.isEnabled {
             note(.r7, "linger is off (SO_DONTLINGER, the default): the last close is graceful and does not wait.")
-            let limit = settings.gracefulTimeout
-            let fin = s.isFinSent ? "Our FIN was already sent." : s.sendQueue > 0
-                ? "\(s.id) outlives its last descriptor as an orphan: its \(s.sendQueue) queued bytes keep being sent, then FIN."
-                : "Nothing is queued, so FIN leaves now."
-            note(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). \(fin) The provider gives up after graceful-timeout (\(limit)).")
+            let limit = Int(settings.gracefulTimeout.milliseconds / 1000)
+            if s.isFinSent {
+                cite(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). Our FIN was already sent. The provider gives up after graceful-timeout ({0}s).", .int(limit))
+            } else if s.sendQueue > 0 {
+                cite(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). {0} outlives its last descriptor as an orphan: its {1} queued bytes keep being sent, then FIN. The provider gives up after graceful-timeout ({2}s).", .socket(s.id), .int(s.sendQueue), .int(limit))
+            } else {
+                cite(.r9, "linger is off, so the close is graceful and returns 0 at once (never WSAEWOULDBLOCK, blocking or not). Nothing is queued, so FIN leaves now. The provider gives up after graceful-timeout ({0}s).", .int(limit))
+            }
         } else if s.linger.seconds == 0 {
             note(.r10, "[reactos] a zero-linger close after SD_RECEIVE sends no RST: it closes gracefully instead.")
         } else {

@@ -191,6 +191,13 @@ extension World {
         journal.notes.append(RuleNote(rule, text))
     }
 
+    /// A note from a template (`{0}` … `{2}`): for the notes of frequent calls, which then cost
+    /// no allocation.
+    mutating func cite(_ rule: RuleID, _ template: StaticString, _ a: NoteArg = .none, _ b: NoteArg = .none,
+                       _ c: NoteArg = .none) {
+        journal.notes.append(RuleNote(rule, template: template, a, b, c))
+    }
+
     /// Runs one request: clears the journal, lets the clock settle what is due at this
     /// instant, and ends open TX stretches (SPEC.md: a stretch also ends at the end of the command).
     /// A body that refuses must do so before it changes anything (no copy is kept to roll back:
