@@ -51,10 +51,10 @@ func unknownCommandMessage(_ word: String) -> String {
 /// The catalog name or alias nearest to a misspelt word, if one is close.
 func closestCommand(to word: String) -> String? {
     let w = Array(word.lowercased())
-    guard w.count <= 40 else { return nil }
+    guard (3...40).contains(w.count) else { return nil } // too short or too long to guess from
     var best: (String, Int)? = nil
     for spec in commandCatalog {
-        for name in [spec.name] + spec.aliases {
+        for name in [spec.name] + spec.aliases where name.count >= 3 {
             let d = editDistance(w, Array(name.lowercased()))
             if d <= max(1, min(2, w.count / 3)) && d < (best?.1 ?? .max) { best = (name, d) }
         }
