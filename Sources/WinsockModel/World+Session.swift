@@ -144,19 +144,14 @@ extension World {
         case .close:
             updateSocket(s) { $0.peer!.hasSentFin = true }
             if released { return "peer of \(s): FIN to a released socket (ignored)" }
-            let departure = max(now, peer.nextDeparture)
-            let arrival = departure.adding(settings.netLatency)
-            let fin = logWire(s, .fromPeer, .fin, sent: departure)
-            schedule(.peerFinArrives(s), at: arrival, wireRecord: fin)
+            let arrival = peerSends(s, .fin, .peerFinArrives(s), leaving: max(now, peer.nextDeparture))
             let latency = settings.netLatency
             note(.r46, "the peer's FIN leaves after its earlier segments and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends FIN (arriving at t=\(arrival))"
         case .reset:
             updateSocket(s) { $0.peer!.hasSentReset = true }
             if released { return "peer of \(s): RST to a released socket (ignored)" }
-            let arrival = now.adding(settings.netLatency)
-            let rst = logWire(s, .fromPeer, .rst, sent: now)
-            schedule(.peerResetArrives(s), at: arrival, wireRecord: rst)
+            let arrival = peerSends(s, .rst, .peerResetArrives(s), leaving: now)
             let latency = settings.netLatency
             note(.r46, "the peer's RST is sent now and arrives net latency (\(latency)) later.")
             return "peer of \(s): sends RST (arriving at t=\(arrival))"
@@ -166,6 +161,15 @@ extension World {
             note(.r41, "the peer's receive buffer for \(s) is now \(n) bytes (\(free) free); a full window stops transmission.")
             return "peer of \(s): window \(n) bytes"
         }
+    }
+
+    /// The peer's FIN or RST leaves at `departure` and arrives `net latency` later; it is logged
+    /// on the wire. Returns the arrival instant.
+    private mutating func peerSends(_ s: SocketID, _ kind: WireRecord.Kind, _ arrival: Due, leaving departure: Instant) -> Instant {
+        let at = departure.adding(settings.netLatency)
+        let record = logWire(s, .fromPeer, kind, sent: departure)
+        schedule(arrival, at: at, wireRecord: record)
+        return at
     }
 
     // MARK: The clock
