@@ -51,3 +51,25 @@ func runScript(bytes: [UInt8], file: String, format: OutputFormat = .plain, echo
     }
     return ScriptRun(status: session.exitStatus, out: out, err: err)
 }
+
+/// Compares `text` with the golden file `Golden/<name>`; `RECORD=1` rewrites it and fails the
+/// run, so a new baseline is always a reviewed change.
+func checkGolden(_ text: String, _ name: String) throws {
+    let golden = testsDirectory.appendingPathComponent("Golden").appendingPathComponent(name)
+    if ProcessInfo.processInfo.environment["RECORD"] == "1" {
+        try text.write(to: golden, atomically: true, encoding: .utf8)
+        Issue.record("recorded \(name); run again without RECORD=1 to compare")
+        return
+    }
+    guard let expected = try? String(contentsOf: golden, encoding: .utf8) else {
+        Issue.record("no golden transcript \(name): record it with RECORD=1 swift test")
+        return
+    }
+    guard text != expected else { return }
+    let a = text.split(separator: "\n", omittingEmptySubsequences: false)
+    let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+    let got = line < a.count ? String(a[line]) : "<end>"
+    let want = line < b.count ? String(b[line]) : "<end>"
+    Issue.record("\(name) differs from its golden transcript at line \(line + 1):\n  got:  \(got)\n  want: \(want)")
+}

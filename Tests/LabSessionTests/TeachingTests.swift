@@ -136,14 +136,7 @@ struct ProfileScriptTests {
         }
         let (report, invalid) = Session.compare(lines, style: Style(frame: .plain, width: 120, usesColor: false))
         #expect(invalid == 0)
-        let golden = testsDirectory.appendingPathComponent("Golden/compare-all-differences.txt")
-        if ProcessInfo.processInfo.environment["RECORD"] == "1" {
-            try report.write(to: golden, atomically: true, encoding: .utf8)
-            Issue.record("recorded \(golden.lastPathComponent)")
-            return
-        }
-        let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(report == expected)
+        try checkGolden(report, "compare-all-differences.txt")
         // Every difference of section J appears.
         for phrase in ["ERROR_CONNECTION_ABORTED", "WSAECONNABORTED", "setsockopt h4 SO_LINGER 1 5",
                        "setsockopt h4 SO_DONTLINGER 0", "leaked", "FIN s5", "cleanup"] {
@@ -282,5 +275,31 @@ struct DiscoverabilityTests {
                      "CLOSELAB_HISTORY", "NO_COLOR", "EXIT STATUS"] {
             #expect(page.contains(word), "\(word)")
         }
+    }
+}
+
+@Suite("Large sessions")
+struct LargeSessionTests {
+    @Test func tablesOverTheRowLimitShowTheChangedRowsAndASummary() {
+        var s = Session(format: .plain)
+        drive(&s, (1...50).map { _ in "socket" })
+        let out = drive(&s, ["connect h7"]).out
+        let rows = out.split(separator: "\n").filter { $0.hasPrefix("h") }
+        #expect(rows.count == 1 && rows[0].hasPrefix("h7 "), "\(out)")
+        #expect(out.contains("… 49 other handles unchanged (`show handles` lists all)"))
+        let all = drive(&s, ["show handles"]).out
+        #expect(all.split(separator: "\n").filter { $0.hasPrefix("h") }.count == 50)
+        drive(&s, ["set rows 60"])
+        let small = drive(&s, ["connect h8"]).out
+        #expect(small.split(separator: "\n").filter { $0.hasPrefix("h") }.count == 50)
+    }
+
+    @Test func jsonOverTheRowLimitSaysHowManyItLeftOut() throws {
+        var s = Session(format: .json)
+        drive(&s, (1...45).map { _ in "socket" })
+        let out = drive(&s, ["connect h3"]).out
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect((object["handles"] as? [Any])?.count == 1)
+        #expect(object["handles_omitted"] as? Int == 44)
     }
 }
