@@ -197,11 +197,7 @@ extension Session {
         switch format {
         case .off: return
         case .json:
-            var pairs = baseJSON(c, call: nil, result: nil, events: [])
-            pairs += [("handles", .array(world.handles.map(handleJSON))),
-                      ("sockets", .array(world.sockets.map(socketJSON))),
-                      ("ops", .array(world.operations.map(operationJSON)))]
-            reply.out += JSON.object(pairs).text + "\n"
+            reply.out += JSON.object(baseJSON(c, call: nil, result: nil, events: []) + fullStateJSON()).text + "\n"
         case .box, .plain:
             var tables: [Table] = []
             switch topic {
@@ -238,27 +234,33 @@ extension Session {
             sourceDepth += 1
             defer { sourceDepth -= 1 }
             var lineNumber = 0
-            for line in splitLines(bytes) {
+            forEachLine(bytes) { line in
                 lineNumber += 1
                 let r = run(bytes: line, file: file, line: lineNumber)
                 reply.out += r.out
                 reply.err += r.err
-                if r.quits { break }
+                return !r.quits
             }
         }
     }
 }
 
-/// Splits bytes into lines at `\n` (a final line without one counts; `\r\n` is trimmed).
+/// Calls `body` with each line of `bytes`, split at `\n` (a final line without one counts;
+/// `\r\n` is trimmed), without making an array of every line; `body` returns false to stop.
+public func forEachLine(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>) -> Bool) {
+    var start = 0
+    while start < bytes.count {
+        let newline = bytes[start...].firstIndex(of: 10) ?? bytes.count
+        var end = newline
+        if end > start && bytes[end - 1] == 13 { end -= 1 }
+        guard body(bytes[start..<end]) else { return }
+        start = newline + 1
+    }
+}
+
+/// The lines of `bytes`, as `forEachLine` finds them.
 public func splitLines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
     var lines: [ArraySlice<UInt8>] = []
-    var start = 0
-    for (i, b) in bytes.enumerated() where b == 10 {
-        var end = i
-        if end > start && bytes[end - 1] == 13 { end -= 1 }
-        lines.append(bytes[start..<end])
-        start = i + 1
-    }
-    if start < bytes.count { lines.append(bytes[start...]) }
+    forEachLine(bytes) { lines.append($0); return true }
     return lines
 }

@@ -56,9 +56,7 @@ extension Session {
         case .json:
             var pairs = baseJSON(c, call: nil, result: nil, events: [])
             pairs.append(("message", .string(header)))
-            pairs += [("handles", .array(world.handles.map(handleJSON))),
-                      ("sockets", .array(world.sockets.map(socketJSON))),
-                      ("ops", .array(world.operations.map(operationJSON)))]
+            pairs += fullStateJSON()
             reply.out += JSON.object(pairs).text + "\n"
         case .box, .plain:
             reply.out += header + "\n"

@@ -220,6 +220,13 @@ extension Session {
                  ("notified", .bool(o.isNotified))])
     }
 
+    /// Every handle, socket and operation, whatever `rows` says (`show`, and after a jump in time).
+    func fullStateJSON() -> [(String, JSON)] {
+        [("handles", .array(world.handles.map(handleJSON))),
+         ("sockets", .array(world.sockets.map(socketJSON))),
+         ("ops", .array(world.operations.map(operationJSON)))]
+    }
+
     /// The state keys of every json record: handles, sockets, ops (all rows when small, else the
     /// changed ones and how many were left out).
     func stateJSON(changedHandles: [HandleID], changedSockets: [SocketID], changedOperations: [OperationID]) -> [(String, JSON)] {

@@ -106,15 +106,9 @@ struct Runner {
         case .success(let bytes):
             var session = makeSession()
             var number = 0
-            var start = 0
-            // Line by line, without first making an array of every line.
-            while start < bytes.count {
-                let newline = bytes[start...].firstIndex(of: 10) ?? bytes.count
-                var end = newline
-                if end > start && bytes[end - 1] == 13 { end -= 1 }
+            forEachLine(bytes) { line in
                 number += 1
-                if runLine(&session, bytes: bytes[start..<end], file: path, line: number) == .stop { break }
-                start = newline + 1
+                return runLine(&session, bytes: line, file: path, line: number) != .stop
             }
             absorb(session.exitStatus)
             if options.bail && session.exitStatus != 0 { return .stop }
