@@ -138,11 +138,7 @@ func folded(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> String {
 /// Lowercases ASCII letters quickly (keywords and names are ASCII); anything else goes through
 /// the standard library's full case mapping.
 func asciiLowercased(_ text: String) -> String {
-    var hasUpper = false
-    for b in text.utf8 {
-        if b >= 0x80 { return text.lowercased() }
-        if b >= 0x41 && b <= 0x5A { hasUpper = true }
-    }
-    guard hasUpper else { return text }
-    return String(decoding: text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }, as: UTF8.self)
+    var text = text
+    text.makeContiguousUTF8()
+    return text.utf8.withContiguousStorageIfAvailable { folded($0, 0, $0.count) } ?? text.lowercased()
 }
