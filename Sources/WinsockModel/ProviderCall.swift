@@ -1,19 +1,34 @@
 /// A provider call as the model receives it: already parsed, with its arguments checked for
 /// range (R16), but not yet for meaning (bad handles are results, R1).
 public enum ProviderCall: Hashable, Sendable {
+    /// WSPSocket: a new socket and its first descriptor in the calling process (R6, R8).
     case socket(SocketType, nonblocking: Bool)
+    /// WSPSocket with FROM_PROTOCOL_INFO: the target process's own descriptor (R4).
     case socketFromProtocolInfo(ProtocolInfoID)
+    /// WSPConnect: a stream connects at once with a new peer (R41); a datagram socket records its
+    /// destination (R47).
     case connect(HandleID)
+    /// WSPSetSockOpt(SO_LINGER): `onoff` and `seconds` each 0–65535 (R16, R27).
     case setLinger(HandleID, onoff: Int, seconds: Int)
+    /// WSPSetSockOpt(SO_DONTLINGER): TRUE turns linger off, FALSE on with the stored timeout (R27).
     case setDontLinger(HandleID, Bool)
+    /// WSPGetSockOpt (R28).
     case getSockOpt(HandleID, SocketOption)
+    /// WSPIoctl(FIONBIO): true makes the socket nonblocking (R3).
     case setNonblocking(HandleID, Bool)
+    /// WSPSend: blocks, fails with WSAEWOULDBLOCK or pends, by mode (R44).
     case send(HandleID, bytes: Int, overlapped: Bool)
+    /// WSPRecv: blocks, fails with WSAEWOULDBLOCK or pends, by mode (R45).
     case recv(HandleID, bytes: Int, overlapped: Bool)
+    /// WSPShutdown, with `how` as given, so that bad values can be tried (R31–R33; `ShutdownHow`).
     case shutdown(HandleID, how: Int)
+    /// WSPCloseSocket (sections B–D of docs/rules.md).
     case close(HandleID)
+    /// WSPDuplicateSocket: a protocol-info block for the process (R4).
     case duplicate(HandleID, ProcessID)
+    /// WSPStartup (R35).
     case startup
+    /// WSPCleanup (R35–R38).
     case cleanup
     /// WSPCancelBlockingCall, issued from the blocking hook of the calling thread.
     case cancelBlockingCall
@@ -72,21 +87,37 @@ public enum ProviderCall: Hashable, Sendable {
     }
 }
 
+/// The kind of socket WSPSocket makes.
 public enum SocketType: String, Hashable, Sendable, CustomStringConvertible {
-    case stream, dgram
+    /// Connection-oriented (TCP-like): connections, FINs, linger (sections B–G).
+    case stream
+    /// Datagrams: no connection; linger options do not apply (R29, R47).
+    case dgram
+    /// `stream` or `dgram`, as the command language spells it.
     public var description: String { rawValue }
 }
 
+/// The socket options the model knows.
 public enum SocketOption: String, Hashable, Sendable, CustomStringConvertible {
+    /// The linger pair (l_onoff, l_linger) (R27, R28).
     case linger = "SO_LINGER"
+    /// A boolean view of `l_onoff == 0` (R27, R28).
     case dontLinger = "SO_DONTLINGER"
+    /// The send buffer's size (read only here).
     case sendBuffer = "SO_SNDBUF"
+    /// The option's Winsock name: `SO_LINGER`.
     public var description: String { rawValue }
 }
 
-/// WSPShutdown's `how`.
+/// WSPShutdown's `how` values. `ProviderCall.shutdown` takes any integer, so that a bad value can
+/// be tried (WSAEINVAL, R33).
 public enum ShutdownHow {
-    public static let send = 1, receive = 0, both = 2
+    /// SD_SEND (1): no more sends; FIN follows the queued data (R31).
+    public static let send = 1
+    /// SD_RECEIVE (0): no more receives (R31).
+    public static let receive = 0
+    /// SD_BOTH (2).
+    public static let both = 2
     static func name(of how: Int) -> String {
         switch how {
         case 0: "SD_RECEIVE"
@@ -99,7 +130,9 @@ public enum ShutdownHow {
 
 /// What a provider call returned, as `last` and `TN.result` read it.
 public enum CallResult: Hashable, Sendable, CustomStringConvertible {
+    /// The call succeeded with this value.
     case value(CallValue)
+    /// SOCKET_ERROR with this error.
     case failure(WinsockError)
     /// An overlapped call that will complete later: SOCKET_ERROR with WSA_IO_PENDING.
     case pending(OperationID)
@@ -125,18 +158,26 @@ public enum CallResult: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `lastValue`: `0`, `WSAEWOULDBLOCK`, `blocked`.
     public var description: String { lastValue }
 }
 
 /// A successful call's return value.
 public enum CallValue: Hashable, Sendable, CustomStringConvertible {
+    /// 0: the call succeeded (close, connect, setsockopt, shutdown, …).
     case zero
+    /// A byte count: sent, received, or SO_SNDBUF.
     case count(Int)
+    /// The new descriptor of WSPSocket.
     case handle(HandleID)
+    /// The block WSPDuplicateSocket made.
     case protocolInfo(ProtocolInfoID)
+    /// SO_LINGER's pair.
     case linger(Linger)
+    /// SO_DONTLINGER.
     case bool(Bool)
 
+    /// The value as `last` reads it: `0`, `3000`, `h2`, `pi1`, `on 5s`, `true`.
     public var description: String {
         switch self {
         case .zero: "0"
@@ -151,12 +192,16 @@ public enum CallValue: Hashable, Sendable, CustomStringConvertible {
 
 /// The LINGER structure: `l_onoff` and `l_linger` (an unsigned 16-bit count of seconds, R16).
 public struct Linger: Hashable, Sendable, CustomStringConvertible {
+    /// `l_onoff`: any nonzero value turns linger on.
     public var onoff: Int
+    /// `l_linger`: the timeout in seconds; kept while linger is off (R27).
     public var seconds: Int
+    /// The pair as given to SO_LINGER.
     public init(onoff: Int, seconds: Int) { self.onoff = onoff; self.seconds = seconds }
 
     /// R8: l_onoff = 0, l_linger = 0 (SO_DONTLINGER TRUE).
     public static let `default` = Linger(onoff: 0, seconds: 0)
+    /// Linger is on: the last close is hard at 0 seconds, lingering otherwise (R7).
     public var isEnabled: Bool { onoff != 0 }
 
     /// R27: `off` when l_onoff = 0, `on <l_linger>s` otherwise.

@@ -1,29 +1,13 @@
-/// A rule of RULES.md, by its number (`R12`, `R43a`). The texts are generated from RULES.md
-/// into RuleText.swift so `help R12` quotes the contract word for word.
-public struct RuleID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let name: String
-    init(_ name: String) { self.name = name }
-
-    /// Looks a rule up by its number, ignoring case (`r12`, `R43A`).
-    public init?(named raw: String) {
-        guard let r = RuleID.all.first(where: { $0.name.lowercased() == raw.lowercased() }) else { return nil }
-        self = r
-    }
-
-    public var description: String { name }
-
-    private var sortKey: (Int, String) {
-        let digits = name.dropFirst().prefix(while: \.isNumber)
-        return (Int(digits) ?? 0, String(name.dropFirst(1 + digits.count)))
-    }
-    public static func < (a: RuleID, b: RuleID) -> Bool { a.sortKey < b.sortKey }
-}
+// The rules themselves are `RuleID`, an enum generated from docs/rules.md into RuleText.swift
+// by scripts/gen-rules.py (`make generate`): one case per rule, with its section and its text, so
+// `help R12` quotes docs/rules.md word for word.
 
 /// One rule that fired, with the plain sentence `explain` prints for it. The sentence is made
 /// only when asked for: most calls are never explained, and formatting it costs more than the
 /// rest of the call. Frequent notes are a template with a few arguments (no allocation at all);
 /// others keep a closure.
 public struct RuleNote: Hashable, Sendable, CustomStringConvertible {
+    /// The rule that fired.
     public let rule: RuleID
     private let storage: Storage
 
@@ -32,29 +16,39 @@ public struct RuleNote: Hashable, Sendable, CustomStringConvertible {
         case template(StaticString, NoteArg, NoteArg, NoteArg)
     }
 
+    /// A note whose sentence is made when it is read.
     public init(_ rule: RuleID, _ text: @escaping @Sendable () -> String) { self.rule = rule; storage = .made(text) }
+    /// A note with its sentence (a live backend's, or a test's).
     public init(_ rule: RuleID, _ text: String) { self.init(rule) { text } }
     init(_ rule: RuleID, template: StaticString, _ a: NoteArg, _ b: NoteArg, _ c: NoteArg) {
         self.rule = rule
         storage = .template(template, a, b, c)
     }
 
+    /// The sentence, in the words of this call: `s1 is nonblocking and lingers 10s with …`.
     public var text: String {
         switch storage {
         case .made(let make): return make()
         case .template(let t, let a, let b, let c): return NoteArg.fill(t, [a, b, c])
         }
     }
+    /// `R12: <text>`, as `explain` prints it.
     public var description: String { "\(rule): \(text)" }
+    /// The same rule and the same sentence.
     public static func == (a: RuleNote, b: RuleNote) -> Bool { a.rule == b.rule && a.text == b.text }
+    /// Hashes the rule only: making the sentence to hash it would cost more than it saves.
     public func hash(into h: inout Hasher) { h.combine(rule) }
 }
 
 /// An argument of a note template: `{0}`, `{1}`, `{2}` in the template are replaced by it.
 public enum NoteArg: Sendable {
+    /// No argument (a template with fewer than three).
     case none
+    /// A number.
     case int(Int)
+    /// A socket's name.
     case socket(SocketID)
+    /// A fixed word or phrase.
     case word(StaticString)
 
     var text: String {

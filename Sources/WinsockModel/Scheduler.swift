@@ -1,9 +1,11 @@
-/// Something due at an instant: an arrival on the wire or a timer (SPEC.md "Timing").
+/// Something due at an instant: an arrival on the wire or a timer (docs/language.md, "Timing").
 enum Due: Hashable, Sendable {
     // Arrivals: they wait while the network is down (R22, R50).
     case finArrivesAtPeer(SocketID)
     case resetArrivesAtPeer(SocketID, WinsockError)
     case ackArrivesAtUs(SocketID)
+    /// Our ACK of the peer's FIN reaches the peer: only its wire record changes (it arrived).
+    case ackArrivesAtPeer(SocketID)
     case peerDataArrives(SocketID, Int)
     case peerFinArrives(SocketID)
     case peerResetArrives(SocketID)
@@ -11,13 +13,15 @@ enum Due: Hashable, Sendable {
     case lingerTimeout(SocketID, generation: Int)
     case gracefulTimeout(SocketID)
     case timeWaitEnds(SocketID)
+    /// J/linux: an orphan's time in FIN_WAIT_2 ends (`tcp_fin_timeout`).
+    case finWait2Ends(SocketID)
 
     var isArrival: Bool {
         switch self {
-        case .finArrivesAtPeer, .resetArrivesAtPeer, .ackArrivesAtUs, .peerDataArrives,
+        case .finArrivesAtPeer, .resetArrivesAtPeer, .ackArrivesAtUs, .ackArrivesAtPeer, .peerDataArrives,
              .peerFinArrives, .peerResetArrives:
             true
-        case .lingerTimeout, .gracefulTimeout, .timeWaitEnds:
+        case .lingerTimeout, .gracefulTimeout, .timeWaitEnds, .finWait2Ends:
             false
         }
     }
@@ -70,5 +74,57 @@ struct MinHeap<Element: Comparable & Sendable & Hashable>: Sendable, Hashable {
             parent = smallest
         }
         return top
+    }
+}
+
+/// A priority queue for items that mostly arrive in order: timers set a constant span after a
+/// clock that only moves forward, handle values released in the order they were made.
+///
+/// Items that come in order (not less than the last one queued that way) go to a FIFO of
+/// 512-item chunks; taking one only moves an index, and a chunk taken whole is dropped. The rest
+/// go to a binary heap. So the session's checkpoints, which copy the world, share the FIFO's
+/// chunks instead of copying a heap of every pending timer each (tens of megabytes after a
+/// million commands, when every closed socket waits on its graceful timeout).
+struct OrderedQueue<Element: Comparable & Sendable & Hashable>: Sendable, Hashable {
+    private static var chunkSize: Int { 512 }
+    /// Nondecreasing, oldest first; the first chunk's items before `head` are taken.
+    private var inOrder: [[Element]] = []
+    private var head = 0
+    private var others = MinHeap<Element>()
+
+    var isEmpty: Bool { inOrder.isEmpty && others.isEmpty }
+    var count: Int { inOrder.reduce(0) { $0 + $1.count } - head + others.count }
+
+    /// The least item, if any.
+    var min: Element? {
+        let first = inOrder.first.map { $0[head] }
+        guard let other = others.min else { return first }
+        guard let first else { return other }
+        return other < first ? other : first
+    }
+
+    mutating func insert(_ e: Element) {
+        if let last = inOrder.last?.last, e < last {
+            others.insert(e)
+            return
+        }
+        if inOrder.isEmpty || inOrder[inOrder.count - 1].count == Self.chunkSize {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(Self.chunkSize)
+            inOrder.append(chunk)
+        }
+        inOrder[inOrder.count - 1].append(e)
+    }
+
+    @discardableResult
+    mutating func popMin() -> Element? {
+        guard let first = inOrder.first.map({ $0[head] }) else { return others.popMin() }
+        if let other = others.min, other < first { return others.popMin() }
+        head += 1
+        if head == inOrder[0].count {
+            inOrder.removeFirst()
+            head = 0
+        }
+        return first
     }
 }

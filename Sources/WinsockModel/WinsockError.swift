@@ -34,6 +34,7 @@ public enum WinsockError: String, CaseIterable, Hashable, Sendable, CustomString
     /// Windows error 1236: how real Windows completes a receive aborted on a connected stream.
     case connectionAbortedWindows = "ERROR_CONNECTION_ABORTED"
 
+    /// The Winsock name: `WSAEWOULDBLOCK`.
     public var description: String { rawValue }
 
     /// Looks an error up by its name, ignoring case.

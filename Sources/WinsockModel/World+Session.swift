@@ -1,5 +1,5 @@
 /// Session commands that act on the world without a provider call: processes and threads
-/// (R39), the peer (R41–R43a), the clock (R46) and settings (R22, R23, R50).
+/// (R39), the clock (R46) and settings (R22, R23, R50). The peer's commands are in World+Peer.swift.
 extension World {
     // MARK: Processes and threads
 
@@ -19,11 +19,11 @@ extension World {
             made = p
             return nil
         }
-        outcome.created = made?.description
+        outcome.created = made.map(CreatedObject.process)
         return outcome
     }
 
-    /// `thread new [PN]`.
+    /// `thread new [PN]`: a thread of `p` (nil: the current process). It does not become current.
     public mutating func newThread(in p: ProcessID?) throws(Refusal) -> Outcome {
         guard let p = p ?? currentProcess else { throw Refusal("no process is live: start one with `process new`") }
         guard let proc = process(p) else { throw Refusal("there is no process \(p)") }
@@ -36,30 +36,39 @@ extension World {
             made = t
             return nil
         }
-        outcome.created = made?.description
+        outcome.created = made.map(CreatedObject.thread)
         return outcome
     }
 
-    /// `use PN` / `use TN`.
+    /// `use PN`: provider calls come from `p`'s first running thread (else its first thread) from
+    /// now on. Refused for a process that does not exist or has exited.
     public mutating func use(_ p: ProcessID) throws(Refusal) {
         guard let proc = process(p) else { throw Refusal("there is no process \(p)") }
         guard proc.isAlive, let t = preferredThread(of: p) else { throw Refusal("\(p) has exited") }
         current = t
     }
 
+    /// `use TN`: provider calls come from `t` from now on. Refused for a thread that does not exist
+    /// or has exited.
     public mutating func use(_ t: ThreadID) throws(Refusal) {
         guard let th = thread(t) else { throw Refusal("there is no thread \(t)") }
         guard th.state != .exited else { throw Refusal("\(t) has exited with its process \(th.process)") }
         current = t
     }
 
-    /// `process exit PN` (R39): treated as a final cleanup; its threads exit.
+    /// `process exit PN` (R39): treated as a final cleanup; its threads exit. If it was current,
+    /// the lowest-numbered live process becomes current (none: `current` is nil).
     public mutating func exitProcess(_ p: ProcessID) throws(Refusal) -> Outcome {
         guard let proc = process(p) else { throw Refusal("there is no process \(p)") }
         guard proc.isAlive else { throw Refusal("\(p) has already exited") }
         return try request { w throws(Refusal) in
-            w.note(.r39, "a process that exits is treated as a final cleanup: the provider must cope with a process that never called WSPCleanup.")
-            w.finalCleanup(p)
+            if w.settings.profile.exitClosesWithoutLingering {
+                w.exitWithoutCleanup(p)
+            } else {
+                w.note(.r39, "a process that exits is treated as a final cleanup: the provider must cope with a process that never called WSPCleanup.")
+                w.finalCleanup(p)
+                w.resetLeakedSockets(of: p)
+            }
             w.processes[p.index].startupCount = 0
             w.processes[p.index].isAlive = false
             for t in w.processes[p.index].threads { w.updateThread(t) { $0.state = .exited } }
@@ -76,105 +85,23 @@ extension World {
         }
     }
 
-    // MARK: The peer
-
-    public enum PeerAction: Hashable, Sendable {
-        case read(Int?)
-        case send(Int)
-        case close
-        case reset
-        case window(Int)
-    }
-
-    /// `peer sN …`: the peer application acts. Returns the outcome and a one-line account.
-    public mutating func peer(_ s: SocketID, _ action: PeerAction) throws(Refusal) -> (Outcome, String) {
-        guard let sock = socket(s) else { throw Refusal("there is no socket \(s)") }
-        guard sock.type == .stream, let peer = sock.peer else {
-            throw Refusal("\(s) never connected: `peer` needs a connected stream socket")
-        }
-        switch action {
-        case .send, .close, .reset:
-            if peer.hasSentFin { throw Refusal("the peer of \(s) already sent its FIN") }
-            if peer.hasSentReset { throw Refusal("the peer of \(s) already reset the connection") }
-            if peer.hasReceivedReset { throw Refusal("our RST already reached the peer of \(s)") }
-        case .read, .window:
-            break
-        }
-        var message = ""
-        let outcome = try request { w throws(Refusal) in
-            message = w.peerActs(s, action)
-            return nil
-        }
-        return (outcome, message)
-    }
-
-    private mutating func peerActs(_ s: SocketID, _ action: PeerAction) -> String {
-        let peer = sockets[s.index].peer!
-        let released = sockets[s.index].isReleased
-        switch action {
-        case .read(let count):
-            if peer.hasReceivedReset {
-                note(.r42, "our RST reached the peer of \(s), so its receive fails with \(peer.resetError!) and it never sees the discarded bytes.")
-                return "peer of \(s): receive fails with \(peer.resetError!)"
+    /// J/reactos: a socket `p` leaked is treated as an orphan, and `p`'s exit resets it (R39).
+    mutating func resetLeakedSockets(of p: ProcessID) {
+        for s in sockets where s.lifecycle == .leaked(by: p) {
+            note(.r39, "[reactos] \(s.id) was leaked by \(p) (its count was lost, J) and is treated as an orphan: \(p)'s exit resets it.")
+            if let c = s.connection, c.state != .timeWait {
+                resetConnection(s.id, cause: .reset, sendsReset: true)
+            } else {
+                closeEndpoint(s.id)
+                release(s.id)
             }
-            let k = min(count ?? peer.unread, peer.unread)
-            updateSocket(s) { $0.peer!.read += k }
-            let free = sockets[s.index].peer!.freeWindow
-            note(.r41, "the peer application read \(k) bytes of \(s); its window reopens at once (\(free) of \(peer.window) free).")
-            if k == 0 && peer.hasReceivedFin {
-                note(.r42, "after our FIN with every byte read, the peer's receive returns 0.")
-                return "peer of \(s): read 0 bytes (end of stream: our FIN arrived)"
-            }
-            return "peer of \(s): read \(k) bytes (\(sockets[s.index].peer!.read) read of \(peer.received) received)"
-        case .send(let n):
-            updateSocket(s) { $0.peer!.sent += n; $0.peer!.hasSentFin = $0.peer!.hasSentFin }
-            if released {
-                note(.r43a, "\(s) is released: anything sent to it is ignored.")
-                return "peer of \(s): sent \(n) bytes to a released socket (ignored)"
-            }
-            let departure = max(now, peer.nextDeparture)
-            let rate = Int128(settings.netRate)
-            let travel = (Int128(n) * World.nanosecondsPerSecond + rate - 1) / rate
-            let arrival = departure.adding(Span(nanoseconds: Int64(clamping: travel)))
-            updateSocket(s) { $0.peer!.nextDeparture = arrival }
-            let segment = logWire(s, .fromPeer, .data(n), sent: departure)
-            schedule(.peerDataArrives(s, n), at: arrival, wireRecord: segment)
-            note(.r46, "the peer's \(n) bytes are one segment: it leaves after the peer's earlier segments and arrives \(Span(nanoseconds: arrival.nanoseconds - departure.nanoseconds)) later (at \(arrival)), so only during `advance`.")
-            return "peer of \(s): sends \(n) bytes (arriving at t=\(arrival))"
-        case .close:
-            updateSocket(s) { $0.peer!.hasSentFin = true }
-            if released { return "peer of \(s): FIN to a released socket (ignored)" }
-            let arrival = peerSends(s, .fin, .peerFinArrives(s), leaving: max(now, peer.nextDeparture))
-            let latency = settings.netLatency
-            note(.r46, "the peer's FIN leaves after its earlier segments and arrives net latency (\(latency)) later.")
-            return "peer of \(s): sends FIN (arriving at t=\(arrival))"
-        case .reset:
-            updateSocket(s) { $0.peer!.hasSentReset = true }
-            if released { return "peer of \(s): RST to a released socket (ignored)" }
-            let arrival = peerSends(s, .rst, .peerResetArrives(s), leaving: now)
-            let latency = settings.netLatency
-            note(.r46, "the peer's RST is sent now and arrives net latency (\(latency)) later.")
-            return "peer of \(s): sends RST (arriving at t=\(arrival))"
-        case .window(let n):
-            updateSocket(s) { $0.peer!.window = n }
-            let free = sockets[s.index].peer!.freeWindow
-            note(.r41, "the peer's receive buffer for \(s) is now \(n) bytes (\(free) free); a full window stops transmission.")
-            return "peer of \(s): window \(n) bytes"
         }
-    }
-
-    /// The peer's FIN or RST leaves at `departure` and arrives `net latency` later; it is logged
-    /// on the wire. Returns the arrival instant.
-    private mutating func peerSends(_ s: SocketID, _ kind: WireRecord.Kind, _ arrival: Due, leaving departure: Instant) -> Instant {
-        let at = departure.adding(settings.netLatency)
-        let record = logWire(s, .fromPeer, kind, sent: departure)
-        schedule(arrival, at: at, wireRecord: record)
-        return at
     }
 
     // MARK: The clock
 
-    /// `advance <duration>` (R46).
+    /// `advance <duration>` (R46): moves the clock, firing everything due on the way in
+    /// docs/language.md's order ("Timing"). Refused past about 100 years.
     public mutating func advance(by span: Span) throws(Refusal) -> Outcome {
         let target = now.adding(span)
         guard target != .never, target.milliseconds <= Span.maximumMilliseconds else {
@@ -188,20 +115,31 @@ extension World {
 
     // MARK: Settings
 
+    /// A setting the model obeys (`set <name> <value>`; `Settings` documents each).
     public enum Setting: Hashable, Sendable {
+        /// `set provider nonifs|ifs` (R6, R40): only while every socket is CLOSED.
         case provider(ProviderKind)
+        /// `set net rate <bytes per second>`.
         case netRate(Int64)
+        /// `set net latency <duration>`.
         case netLatency(Span)
+        /// `set network up|down` (R22, R50).
         case network(up: Bool)
+        /// `set sndbuf <bytes>`: for sockets made afterwards.
         case sendBuffer(Int)
+        /// `set window <bytes>`: for connections made afterwards.
         case window(Int)
+        /// `set graceful-timeout <duration>` (R9): for orphans made afterwards.
         case gracefulTimeout(Span)
+        /// `set timewait <duration>` (R43).
         case timeWait(Span)
+        /// `set reuse on|off` (R23).
         case reuse(Bool)
+        /// `set profile docs|windows|reactos|linux` (docs/rules.md section J).
         case profile(Profile)
     }
 
-    /// `set <name> <value>`.
+    /// `set <name> <value>`. Refused: a provider change while a socket is not CLOSED.
     public mutating func apply(_ setting: Setting) throws(Refusal) -> Outcome {
         if case .provider(let kind) = setting, kind != settings.provider, hasLiveSockets {
             throw Refusal("set provider: only while no socket is in any state but CLOSED")

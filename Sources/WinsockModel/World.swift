@@ -1,44 +1,64 @@
 /// The whole simulated system: provider, processes, threads, sockets, descriptors, operations,
-/// peers and the virtual clock. A value: copying it is a snapshot.
+/// peers and the virtual clock. A value: copying it is a snapshot, and two worlds that went
+/// through the same requests are equal.
 ///
-/// Every request is a `mutating` method that returns an `Outcome` — the call's result, the
-/// events in the order their rules fired, the rules that fired (for `explain`) and which rows
-/// changed. Nothing here prints, sleeps, reads a clock or draws a random number.
+/// Every request that can change it is a `mutating` method: a provider call (`perform(_:by:)`),
+/// the clock (`advance(by:)`), the peer (`peer(_:_:)`), a setting (`apply(_:)`) or a process or
+/// thread (`newProcess()`, `newThread(in:)`, `exitProcess(_:)`). Each returns an `Outcome` — the
+/// call's result, the events in the order their rules fired, the rules that fired (for `explain`)
+/// and which rows changed — or throws a `Refusal` before it changes anything. `use(_:)` only
+/// changes the current thread. Nothing here prints, sleeps, reads a clock or draws a random number.
 public struct World: Hashable, Sendable {
+    /// What the model obeys (docs/language.md, "The model"); changed with `apply(_:)`.
     public internal(set) var settings: Settings
+    /// The virtual clock: it moves only with `advance(by:)` (R46).
     public internal(set) var now = Instant.zero
+    /// Every process ever made, indexed by `ProcessID.index`.
     public internal(set) var processes: [SimulatedProcess] = []
+    /// Every thread ever made, indexed by `ThreadID.index`.
     public internal(set) var threads: [SimulatedThread] = []
-    public internal(set) var sockets: [Socket] = []
+    /// Every socket ever made, released ones included, indexed by `SocketID.index`.
+    public internal(set) var sockets = ChunkedArray<Socket>()
     /// Indexed by handle value; with `set reuse on` a slot is taken over by a new descriptor.
-    public internal(set) var handles: [Handle] = []
-    public internal(set) var operations: [Operation] = []
+    public internal(set) var handles = ChunkedArray<Handle>()
+    /// Every overlapped operation, finished ones included, indexed by `OperationID.index`.
+    public internal(set) var operations = ChunkedArray<OverlappedOperation>()
+    /// Every protocol-info block, indexed by `ProtocolInfoID.index`.
     public internal(set) var protocolInfos: [ProtocolInfo] = []
     /// The thread provider calls come from; nil when no process is live (R39).
     public internal(set) var current: ThreadID?
     /// The last provider call's result (`last`); nil before any.
     public internal(set) var lastResult: CallResult?
     /// Everything that crossed the wire, in the order it was sent (`trace`, `trace --pcap`).
-    public internal(set) var wire: [WireRecord] = []
+    public internal(set) var wire = ChunkedArray<WireRecord>()
     /// Whether outcomes list the rows each request touched. Only tables and json need them; a
     /// quiet run (`format off`) turns this off and saves the bookkeeping. Changes no semantics.
     public var tracksChanges = true
 
     // Bookkeeping the clock needs. Kept so that a step costs nothing per idle socket.
-    var arrivals = MinHeap<Scheduled>()
-    var timers = MinHeap<Scheduled>()
+    var arrivals = OrderedQueue<Scheduled>()
+    var timers = OrderedQueue<Scheduled>()
     var nextSequence = 0
     /// Sockets moving bytes, in ID order (few at a time: a sorted array beats a set here).
     var transmitting = SortedIDs<SocketID>()
     /// Sockets whose waiting sends, FINs or lingering closes must be looked at this instant
     /// (may hold duplicates; an array is cheaper than a set for the few touched per command).
     var attention: [SocketID] = []
+    /// `runInstant`'s second buffer for `attention` (always empty between instants).
+    var spareAttention: [SocketID] = []
+
+    // Bookkeeping for descriptors and the sockets table.
     /// Released handle values, for `set reuse on` (R23): the lowest is handed out again.
-    var freeHandles = MinHeap<Int>()
-    var openSocketCount = 0
+    var freeHandles = OrderedQueue<Int>()
+    /// Descriptors made so far (each one's `serial`).
+    var descriptorsMade = 0
+    /// Sockets with no descriptor that the provider still holds (orphans and leaks), so that
+    /// `hasUnreferencedSockets` needs no walk over every socket.
     var unreferencedAliveCount = 0
+    /// What the request in progress did; handed back as its `Outcome`.
     var journal = Journal()
 
+    /// A fresh world: process P1 with thread T1, started (WSPStartup count 1) and current.
     public init(settings: Settings = Settings()) {
         self.settings = settings
         let p1 = ProcessID(rawValue: 1), t1 = ThreadID(rawValue: 1)
@@ -49,11 +69,17 @@ public struct World: Hashable, Sendable {
 
     // MARK: Lookups
 
+    /// The socket with this name, if one was ever made.
     public func socket(_ id: SocketID) -> Socket? { sockets.indices.contains(id.index) ? sockets[id.index] : nil }
+    /// The descriptor that bears this name now (open or released), if one ever did.
     public func handle(_ id: HandleID) -> Handle? { handles.indices.contains(id.index) ? handles[id.index] : nil }
+    /// The process with this name, if one was ever made.
     public func process(_ id: ProcessID) -> SimulatedProcess? { processes.indices.contains(id.index) ? processes[id.index] : nil }
+    /// The thread with this name, if one was ever made.
     public func thread(_ id: ThreadID) -> SimulatedThread? { threads.indices.contains(id.index) ? threads[id.index] : nil }
-    public func operation(_ id: OperationID) -> Operation? { operations.indices.contains(id.index) ? operations[id.index] : nil }
+    /// The overlapped operation with this name, if one was ever made.
+    public func operation(_ id: OperationID) -> OverlappedOperation? { operations.indices.contains(id.index) ? operations[id.index] : nil }
+    /// The protocol-info block with this name, if one was ever made.
     public func protocolInfo(_ id: ProtocolInfoID) -> ProtocolInfo? { protocolInfos.indices.contains(id.index) ? protocolInfos[id.index] : nil }
 
     /// The process of the current thread.
@@ -66,6 +92,7 @@ public struct World: Hashable, Sendable {
     /// Sockets in any state but CLOSED (`set provider` needs none).
     public var hasLiveSockets: Bool { sockets.contains { $0.state != .closed } }
 
+    /// The processes that have not exited, in order.
     public var liveProcesses: [ProcessID] { processes.filter(\.isAlive).map(\.id) }
 
     /// The first running thread of a process, else its first thread (`use PN`).
@@ -73,73 +100,6 @@ public struct World: Hashable, Sendable {
         guard let proc = process(p) else { return nil }
         return proc.threads.first { threads[$0.index].state == .running } ?? proc.threads.first
     }
-}
-
-/// What one request did.
-public struct Outcome: Hashable, Sendable {
-    /// The provider call's result; nil for session commands.
-    public var result: CallResult?
-    /// The events with the instant each happened (instants may fall between milliseconds
-    /// during `advance`). One array, not two: a command allocates as little as it can.
-    public var timedEvents: [TimedEvent]
-    /// The events, in the order their rules fired.
-    public var events: [Event] { timedEvents.map(\.event) }
-    /// When each event happened.
-    public var eventTimes: [Instant] { timedEvents.map(\.time) }
-    public var notes: [RuleNote]
-    /// Rows touched, in the order they were touched (with repeats). Sorting them is left to the
-    /// views that print tables: a quiet run never pays for it.
-    var touchedHandles: [HandleID]
-    var touchedSockets: [SocketID]
-    var touchedOperations: [OperationID]
-    /// Descriptors this request released.
-    public var releasedHandles: [HandleID]
-    /// The object a session command made (`process new` → P2), if any.
-    public var created: String?
-
-    public static let nothing = Outcome(result: nil, timedEvents: [], notes: [], touchedHandles: [],
-                                        touchedSockets: [], touchedOperations: [], releasedHandles: [], created: nil)
-
-    /// Sockets that changed, in ID order.
-    public var changedSockets: [SocketID] { uniqueSorted(touchedSockets) }
-    /// Operations that changed, in ID order.
-    public var changedOperations: [OperationID] { uniqueSorted(touchedOperations) }
-}
-
-/// One thing that crossed (or is crossing) the wire between a socket and its peer.
-public struct WireRecord: Hashable, Sendable {
-    public enum Direction: Hashable, Sendable { case toPeer, fromPeer }
-    public enum Kind: Hashable, Sendable {
-        /// The three-way handshake of `connect`.
-        case handshake
-        /// Data: one TX stretch of ours, or one segment of the peer's.
-        case data(Int)
-        case fin
-        case rst
-        /// The acknowledgement of a FIN.
-        case ack
-    }
-    public var socket: SocketID
-    public var direction: Direction
-    public var kind: Kind
-    /// When it left (for our data, when the stretch began).
-    public var sent: Instant
-    /// When it arrived (for our data, when the stretch ended); nil while in flight.
-    public var arrived: Instant?
-}
-
-/// An event and the instant it happened.
-public struct TimedEvent: Hashable, Sendable {
-    public var event: Event
-    public var time: Instant
-}
-
-/// A request the model refuses as an invalid line: it names a session object that does not
-/// exist or breaks a session precondition (SPEC.md section 2).
-public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 /// Collects what happens during one request. Transient: two worlds that differ only in their
@@ -150,7 +110,8 @@ struct Journal: Hashable, Sendable {
 
     var events: [TimedEvent] = []
     var notes: [RuleNote] = []
-    // Touched rows, with duplicates; `request` sorts and dedupes them once.
+    // Touched rows, in the order they were touched, with repeats: only the views that print
+    // tables sort and dedupe them (`changedHandles(in:)`, `Outcome.changedSockets`).
     var handles: [HandleID] = []
     var sockets: [SocketID] = []
     var operations: [OperationID] = []
@@ -166,7 +127,6 @@ extension World {
         if let s = event.socket { touch(s) }
     }
 
-    /// Marks a socket's rows changed (consecutive repeats are common; skip them here).
     /// Appends a wire record and returns its index (to mark its arrival later).
     @discardableResult
     mutating func logWire(_ s: SocketID, _ direction: WireRecord.Direction, _ kind: WireRecord.Kind,
@@ -175,6 +135,7 @@ extension World {
         return wire.count - 1
     }
 
+    /// Marks a socket's rows changed (consecutive repeats are common; skip them here).
     @inline(__always) mutating func touch(_ s: SocketID) {
         if tracksChanges && journal.sockets.last != s { journal.sockets.append(s) }
     }
@@ -188,6 +149,7 @@ extension World {
     }
 
     mutating func note(_ rule: RuleID, _ text: @autoclosure @escaping @Sendable () -> String) {
+        if journal.notes.isEmpty { journal.notes.reserveCapacity(6) } // one allocation, not three
         journal.notes.append(RuleNote(rule, text))
     }
 
@@ -195,11 +157,12 @@ extension World {
     /// no allocation.
     mutating func cite(_ rule: RuleID, _ template: StaticString, _ a: NoteArg = .none, _ b: NoteArg = .none,
                        _ c: NoteArg = .none) {
+        if journal.notes.isEmpty { journal.notes.reserveCapacity(6) }
         journal.notes.append(RuleNote(rule, template: template, a, b, c))
     }
 
     /// Runs one request: clears the journal, lets the clock settle what is due at this
-    /// instant, and ends open TX stretches (SPEC.md: a stretch also ends at the end of the command).
+    /// instant, and ends open TX stretches (docs/language.md: a stretch also ends at the end of the command).
     /// A body that refuses must do so before it changes anything (no copy is kept to roll back:
     /// that would cost a copy of every table per command).
     mutating func request(_ body: (inout World) throws(Refusal) -> CallResult?) throws(Refusal) -> Outcome {
@@ -209,16 +172,8 @@ extension World {
         endStretches()
         var j = Journal()
         swap(&j, &journal)
-        return Outcome(
-            result: result,
-            timedEvents: j.events,
-            notes: j.notes,
-            touchedHandles: j.handles,
-            touchedSockets: j.sockets,
-            touchedOperations: j.operations,
-            releasedHandles: j.released,
-            created: nil
-        )
+        return Outcome(result: result, timedEvents: j.events, notes: j.notes, changedHandles: j.handles,
+                       changedSockets: j.sockets, changedOperations: j.operations, releasedHandles: j.released)
     }
 
     /// The handle rows a request changed, in ID order: handles touched directly, and every
@@ -244,7 +199,7 @@ extension World {
         return body(&handles[id.index])
     }
 
-    mutating func updateOperation<T>(_ id: OperationID, _ body: (inout Operation) -> T) -> T {
+    mutating func updateOperation<T>(_ id: OperationID, _ body: (inout OverlappedOperation) -> T) -> T {
         touch(id)
         return body(&operations[id.index])
     }
@@ -259,10 +214,23 @@ extension World {
         if item.isArrival { arrivals.insert(entry) } else { timers.insert(entry) }
     }
 
-    /// The socket's open descriptors, in handle order (the table and cleanup walk them).
+    /// The socket's open descriptors, in handle order (R3's note on shared options, and ReactOS's
+    /// leak check when a descriptor is released).
     func openHandles(of s: SocketID) -> [HandleID] {
         handles.filter { $0.isOpen && $0.socket == s }.map(\.id)
     }
+}
+
+/// Sorts `items` and drops repeats, in place.
+func sortUnique<T: Comparable>(_ items: inout [T]) {
+    if items.count < 2 { return }
+    items.sort()
+    var kept = 1
+    for i in 1..<items.count where items[i] != items[kept - 1] {
+        items[kept] = items[i]
+        kept += 1
+    }
+    items.removeLast(items.count - kept)
 }
 
 /// The distinct elements, in order.

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section E: blocking calls, cancellation, WSAEINPROGRESS (R24–R26).
+/// docs/rules.md section E: blocking calls, cancellation, WSAEINPROGRESS (R24–R26).
 @Suite struct CancellationTests {
     /// T1 blocked in a lingering close of h1 on s1 with 100 bytes stuck.
     static func lingering() -> World {
@@ -23,7 +23,7 @@ import Testing
                                 .close(h99)] {
             let o = w.call(c, by: T1)
             #expect(o.result == fails(.inProgress), "\(c)")
-            #expect(o.lines == [], "\(c)")
+            #expect(o.events == [], "\(c)")
             #expect(o.rules.contains(.r24), "\(c)")
         }
         #expect(w.sockets == before.sockets)
@@ -38,7 +38,7 @@ import Testing
         var w = Self.lingering()
         let o = w.call(.cancelBlockingCall, by: T1)
         #expect(o.result == ok)
-        #expect(o.lines == ["WAKE T1 WSPCloseSocket = WSAEINTR"])
+        #expect(o.events == [.threadWoke(T1, .closeSocket, fails(.interrupted))])
         #expect(o.rules.contains(.r25))
         #expect(w.thread(T1)?.state == .running)
         #expect(w.thread(T1)?.lastResult == fails(.interrupted))
@@ -49,7 +49,7 @@ import Testing
         #expect(w.socket(s1)?.sendQueue == 100)
         // The cancelled linger's timeout does not fire later.
         let later = w.advance(seconds: 20)
-        #expect(later.lines == [])
+        #expect(later.events == [])
         // The descriptor still works, and closing again lingers again.
         #expect(w.call(.send(h1, bytes: 5, overlapped: false)).result == count(5))
         #expect(w.call(.close(h1)).result == .blocked)
@@ -60,7 +60,7 @@ import Testing
         let (h, _) = w.connectedSocket()
         let o = w.call(.cancelBlockingCall)
         #expect(o.result == fails(.invalidArgument))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r25))
         #expect(w.handle(h)?.isOpen == true)
         // Another thread's blocking call is not this thread's to cancel.
@@ -78,7 +78,8 @@ import Testing
         #expect(w.call(.recv(h, bytes: 10, overlapped: false)).result == .blocked)
         let o = w.call(.cancelBlockingCall, by: T1)
         #expect(o.result == ok)
-        #expect(o.lines == ["WAKE T1 WSPRecv = WSAEINTR", "RST s1", "DISCARD s1 300", "STATE s1 CLOSED"])
+        #expect(o.events == [.threadWoke(T1, .recv, fails(.interrupted)), .resetSent(s1), .discarded(s1, 300),
+                             .stateChanged(s1, .closed)])
         #expect(o.rules.contains(.r25))
         #expect(o.rules.contains(.r26))
         #expect(w.thread(T1)?.lastResult == fails(.interrupted))
@@ -91,7 +92,7 @@ import Testing
         // Close still works (R15).
         let close = w.call(.close(h))
         #expect(close.result == ok)
-        #expect(close.lines == ["WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(close.events == [.handleReturned(h1), .socketReleased(s1)])
     }
 
     @Test func r26ACancelledReceiveOnADatagramSocketResetsNothing() {
@@ -100,7 +101,7 @@ import Testing
         #expect(w.call(.recv(h, bytes: 10, overlapped: false)).result == .blocked)
         let o = w.call(.cancelBlockingCall)
         #expect(o.result == ok)
-        #expect(o.lines == ["WAKE T1 WSPRecv = WSAEINTR"])
+        #expect(o.events == [.threadWoke(T1, .recv, fails(.interrupted))])
         #expect(!o.rules.contains(.r26))
         #expect(w.call(.connect(h)).result == ok)
         #expect(w.call(.send(h, bytes: 10, overlapped: false)).result == count(10))
@@ -116,7 +117,8 @@ import Testing
         w.stall(s)
         #expect(w.call(.send(a, bytes: 1500, overlapped: false)).result == .blocked)
         let o = w.call(.cancelBlockingCall, by: T1)
-        #expect(o.lines == ["WAKE T1 WSPSend = WSAEINTR", "RST s1", "DISCARD s1 1000", "STATE s1 CLOSED"])
+        #expect(o.events == [.threadWoke(T1, .send, fails(.interrupted)), .resetSent(s1), .discarded(s1, 1000),
+                             .stateChanged(s1, .closed)])
         #expect(o.rules.contains(.r26))
         #expect(w.call(.send(b, bytes: 1, overlapped: false), by: t2).result == fails(.connectionAborted))
         #expect(w.call(.recv(b, bytes: 1, overlapped: true), by: t2).result == fails(.connectionAborted))

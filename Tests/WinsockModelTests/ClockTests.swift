@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// SPEC.md section 1, "Timing": TX stretches, FIN/ACK latency, arrivals deferred while the
+/// docs/language.md, "The model", "Timing": TX stretches, FIN/ACK latency, arrivals deferred while the
 /// network is down, and the order of events at one instant.
 @Suite struct ClockTests {
     // MARK: TX stretches
@@ -10,16 +10,16 @@ import Testing
         var w = World()
         let (h, s) = w.connectedSocket()
         let send = w.call(.send(h, bytes: 5000, overlapped: false))
-        #expect(send.lines == [])
+        #expect(send.events == [])
         #expect(w.socket(s)?.peer?.received == 0)
         let part = w.advance(ms: 2)
         // A stretch also ends at the end of the command.
-        #expect(part.lines == ["TX s1 2000"])
+        #expect(part.events == [.transmitted(s1, 2000)])
         #expect(w.socket(s)?.sendQueue == 3000)
         #expect(w.now.milliseconds == 2)
         let rest = w.advance(ms: 10)
         // It ends when the queue empties, where it is printed.
-        #expect(rest.lines == ["TX s1 3000"])
+        #expect(rest.events == [.transmitted(s1, 3000)])
         #expect(rest.eventTimes.map(\.milliseconds) == [5])
         #expect(w.now.milliseconds == 12)
     }
@@ -30,7 +30,7 @@ import Testing
         let (h, _) = w.connectedSocket()
         w.queue(1000, on: h)
         let o = w.advance(ms: 10)
-        #expect(o.lines == ["TX s1 1000"])
+        #expect(o.events == [.transmitted(s1, 1000)])
         #expect(o.eventTimes.map(\.milliseconds) == [4])
     }
 
@@ -41,7 +41,7 @@ import Testing
         w.queue(5000, on: a)
         w.queue(1000, on: b)
         let o = w.advance(ms: 10)
-        #expect(o.lines == ["TX s2 1000", "TX s1 5000"])
+        #expect(o.events == [.transmitted(s2, 1000), .transmitted(s1, 5000)])
         #expect(o.eventTimes.map(\.milliseconds) == [1, 5])
     }
 
@@ -51,28 +51,31 @@ import Testing
         let (h, s) = w.connectedSocket()
         w.queue(4000, on: h)
         let fill = w.advance(ms: 3)
-        #expect(fill.lines == ["TX s1 1500"])
+        #expect(fill.events == [.transmitted(s1, 1500)])
         #expect(fill.eventTimes.map(\.nanoseconds) == [1_500_000])
         w.fromPeer(s, .read(nil))
         let more = w.advance(ms: 3)
-        #expect(more.lines == ["TX s1 1500"])
+        #expect(more.events == [.transmitted(s1, 1500)])
         #expect(more.eventTimes.map(\.nanoseconds) == [4_500_000])
     }
 
-    /// SPEC: at one instant, transmitted bytes are reported first; a reset ends the stretch.
+    /// docs/language.md, "Timing": at one instant, transmitted bytes are reported first; a reset
+    /// ends the stretch.
     @Test func aStretchEndsWhenTheSocketIsResetAndIsReportedFirst() {
         var w = World()
         w.configure(.netLatency(.milliseconds(1)))
         let (h, s) = w.connectedSocket()
         w.queue(5000, on: h)
-        #expect(w.advance(ms: 1).lines == ["TX s1 1000"])
+        #expect(w.advance(ms: 1).events == [.transmitted(s1, 1000)])
         w.fromPeer(s, .reset)
         let reset = w.advance(ms: 5)
-        #expect(reset.lines.sorted() == ["DISCARD s1 3000", "PEER-RST s1", "STATE s1 CLOSED", "TX s1 1000"])
-        // SPEC "At one instant, in this order: report transmitted bytes (a TX stretch ends when ...
-        // it is reset ...); ...; fire the due arrivals and timers". Our own RST (hard close, give-up,
-        // R43a) reports the stretch first; the peer's RST prints it between PEER-RST and DISCARD.
-        #expect(reset.lines == ["TX s1 1000", "PEER-RST s1", "DISCARD s1 3000", "STATE s1 CLOSED"])
+        #expect(Set(reset.events) == [.discarded(s1, 3000), .peerResetReceived(s1), .stateChanged(s1, .closed),
+                                      .transmitted(s1, 1000)])
+        // docs/language.md, "Timing": "At one instant, things happen in this order: transmitted bytes
+        // are reported (a TX stretch ends when … it is reset) …; the due arrivals and timers fire".
+        // The peer's RST, like ours, reports the stretch before its own PEER-RST.
+        #expect(reset.events == [.transmitted(s1, 1000), .peerResetReceived(s1), .discarded(s1, 3000),
+                                 .stateChanged(s1, .closed)])
         #expect(reset.eventTimes.map(\.milliseconds) == [2, 2, 2, 2])
         #expect(w.socket(s)?.peer?.received == 2000)
     }
@@ -90,14 +93,15 @@ import Testing
         w.fromPeer(s, .window(1_000_000))
         w.configure(.netRate(1))          // one byte a second: the stretch is open at the timeout
         let o = w.advance(seconds: 1)
-        #expect(Array(o.lines.suffix(6)) == ["RST s1", "DISCARD s1 2999", "STATE s1 CLOSED",
-                                             "WAKE T1 WSPCloseSocket = 0", "WPUCloseSocketHandle h1", "RELEASE s1"])
-        #expect(Set(o.lines.prefix(2)) == ["TX s1 1", "LINGER-TIMEOUT s1"])
-        // SPEC: transmitted bytes are reported first at an instant, and R11 names the timeout's
-        // events as one sequence (`LINGER-TIMEOUT`, `RST`, `DISCARD`); the model prints the TX
-        // stretch between LINGER-TIMEOUT and RST.
-        #expect(o.lines == ["TX s1 1", "LINGER-TIMEOUT s1", "RST s1", "DISCARD s1 2999", "STATE s1 CLOSED",
-                            "WAKE T1 WSPCloseSocket = 0", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(Array(o.events.suffix(6)) == [.resetSent(s1), .discarded(s1, 2999), .stateChanged(s1, .closed),
+                                              .handleReturned(h1), .socketReleased(s1),
+                                              .threadWoke(T1, .closeSocket, ok)])
+        #expect(Set(o.events.prefix(2)) == [.transmitted(s1, 1), .lingerTimedOut(s1)])
+        // docs/language.md, "Timing": transmitted bytes are reported first at an instant, so the TX
+        // stretch comes before R11's sequence for the timeout (`LINGER-TIMEOUT`, `RST`, `DISCARD`).
+        #expect(o.events == [.transmitted(s1, 1), .lingerTimedOut(s1), .resetSent(s1), .discarded(s1, 2999),
+                             .stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1),
+                             .threadWoke(T1, .closeSocket, ok)])
     }
 
     // MARK: FIN, RST and ACK latency
@@ -108,7 +112,7 @@ import Testing
         let (h, s) = w.connectedSocket()
         let fin = w.call(.shutdown(h, how: ShutdownHow.send))
         // Sent at the instant its rule fires, outside `advance`.
-        #expect(fin.lines == ["FIN s1", "STATE s1 FIN_WAIT_1"])
+        #expect(fin.events == [.finSent(s1), .stateChanged(s1, .finWait1)])
         #expect(w.socket(s)?.peer?.hasReceivedFin == false)
         w.advance(ms: 29)
         #expect(w.socket(s)?.peer?.hasReceivedFin == false)
@@ -116,7 +120,7 @@ import Testing
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
         #expect(w.socket(s)?.state == .finWait1)
         let ack = w.advance(ms: 40)
-        #expect(ack.lines == ["STATE s1 FIN_WAIT_2"])
+        #expect(ack.events == [.stateChanged(s1, .finWait2)])
         #expect(ack.eventTimes.map(\.milliseconds) == [60])
     }
 
@@ -126,7 +130,7 @@ import Testing
         let (h, s) = w.connectedSocket()
         w.setLinger(h, 1, 0)
         let o = w.call(.close(h))
-        #expect(o.lines.first == "RST s1")
+        #expect(o.events.first == .resetSent(s1))
         #expect(w.socket(s)?.peer?.resetError == nil)
         w.advance(ms: 29)
         #expect(w.socket(s)?.peer?.resetError == nil)
@@ -138,7 +142,7 @@ import Testing
         var w = World()
         let (h, s) = w.connectedSocket()
         let o = w.call(.shutdown(h, how: ShutdownHow.send))
-        #expect(o.lines == ["FIN s1", "STATE s1 FIN_WAIT_1", "STATE s1 FIN_WAIT_2"])
+        #expect(o.events == [.finSent(s1), .stateChanged(s1, .finWait1), .stateChanged(s1, .finWait2)])
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
         #expect(w.now == .zero)
     }
@@ -151,7 +155,7 @@ import Testing
         w.fromPeer(s, .send(1000))
         w.fromPeer(s, .send(500))
         let o = w.advance(ms: 2)
-        #expect(o.lines == ["COMPLETE op1 1000", "COMPLETE op2 500"])
+        #expect(o.events == [.operationCompleted(op1, 1000), .operationCompleted(op2, 500)])
         #expect(o.eventTimes.map(\.nanoseconds) == [1_000_000, 1_500_000])
     }
 
@@ -162,7 +166,7 @@ import Testing
         w.fromPeer(s, .send(3000))
         w.fromPeer(s, .close)
         let o = w.advance(ms: 10)
-        #expect(o.lines == ["PEER-FIN s1", "STATE s1 CLOSE_WAIT"])
+        #expect(o.events == [.peerFinReceived(s1), .stateChanged(s1, .closeWait)])
         #expect(o.eventTimes.map(\.milliseconds) == [8, 8])
         #expect(w.call(.recv(h, bytes: 5000, overlapped: false)).result == count(3000))
         #expect(w.call(.recv(h, bytes: 5000, overlapped: false)).result == count(0))
@@ -177,15 +181,15 @@ import Testing
         w.queue(1000, on: h)
         w.configure(.network(up: false))
         w.fromPeer(s, .send(40))
-        #expect(w.advance(seconds: 1).lines == [])
+        #expect(w.advance(seconds: 1).events == [])
         #expect(w.socket(s)?.sendQueue == 1000)
         #expect(w.operation(op1)?.status == .pending)
         // The deferred arrival fires when the network comes back up, in that command.
         let up = w.configure(.network(up: true))
-        #expect(up.lines == ["COMPLETE op1 40"])
+        #expect(up.events == [.operationCompleted(op1, 40)])
         #expect(up.eventTimes.map(\.milliseconds) == [1000])
         let tx = w.advance(ms: 1)
-        #expect(tx.lines == ["TX s1 1000"])
+        #expect(tx.events == [.transmitted(s1, 1000)])
     }
 
     @Test func timersRunWhileTheNetworkIsDown() {
@@ -195,7 +199,7 @@ import Testing
         w.configure(.network(up: false))
         _ = w.call(.close(h))
         let limit = w.advance(seconds: 120)
-        #expect(limit.lines == ["RST s1", "DISCARD s1 100", "STATE s1 CLOSED", "RELEASE s1"])
+        #expect(limit.events == [.resetSent(s1), .discarded(s1, 100), .stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(w.socket(s)?.peer?.resetError == nil)
     }
 
@@ -207,10 +211,10 @@ import Testing
         let (h, _) = w.connectedSocket()
         w.queue(1000, on: h)
         #expect(w.call(.send(h, bytes: 1000, overlapped: true)).result == .pending(op1))
-        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).lines == [])
+        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).events == [])
         let o = w.advance(ms: 5)
-        #expect(o.lines == ["TX s1 1000", "COMPLETE op1 1000", "TX s1 1000", "FIN s1", "STATE s1 FIN_WAIT_1",
-                            "STATE s1 FIN_WAIT_2"])
+        #expect(o.events == [.transmitted(s1, 1000), .operationCompleted(op1, 1000), .transmitted(s1, 1000),
+                             .finSent(s1), .stateChanged(s1, .finWait1), .stateChanged(s1, .finWait2)])
         #expect(o.eventTimes.map(\.milliseconds) == [1, 1, 2, 2, 2, 2])
     }
 
@@ -221,8 +225,8 @@ import Testing
         w.setLinger(h, 1, 60)
         #expect(w.call(.close(h)).result == .blocked)
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["TX s1 1000", "FIN s1", "STATE s1 FIN_WAIT_1", "WAKE T1 WSPCloseSocket = 0",
-                            "WPUCloseSocketHandle h1", "STATE s1 FIN_WAIT_2"])
+        #expect(o.events == [.transmitted(s1, 1000), .finSent(s1), .stateChanged(s1, .finWait1), .handleReturned(h1),
+                             .threadWoke(T1, .closeSocket, ok), .stateChanged(s1, .finWait2)])
     }
 
     @Test func dueTimersFireInSchedulingOrder() {
@@ -236,8 +240,8 @@ import Testing
         _ = w.call(.close(b))   // s2's give-up timer is scheduled first
         _ = w.call(.close(a))
         let o = w.advance(seconds: 120)
-        #expect(o.lines == ["RST s2", "DISCARD s2 20", "STATE s2 CLOSED", "RELEASE s2",
-                            "RST s1", "DISCARD s1 10", "STATE s1 CLOSED", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s2), .discarded(s2, 20), .stateChanged(s2, .closed), .socketReleased(s2),
+                             .resetSent(s1), .discarded(s1, 10), .stateChanged(s1, .closed), .socketReleased(s1)])
     }
 
     @Test func theClockReadsWholeMillisecondsBetweenCommands() {
@@ -246,8 +250,75 @@ import Testing
         w.configure(.netRate(3000))
         w.queue(1, on: h)
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["TX s1 1"])
+        #expect(o.events == [.transmitted(s1, 1)])
         #expect(o.eventTimes.first?.nanoseconds == 333_334)
         #expect(w.now.nanoseconds == 1_000_000)
+    }
+}
+
+/// docs/language.md, "Timing" as amended, and exact transmission arithmetic.
+extension ClockTests {
+    @Test func thePeerAcknowledgesOurFinWhenItArrives() {
+        var w = World()
+        w.configure(.netLatency(.milliseconds(10)))
+        let (h, s) = w.connectedSocket()
+        w.call(.shutdown(h, how: ShutdownHow.send))
+        let o = w.advance(ms: 30)
+        #expect(o.events == [.stateChanged(s1, .finWait2)])
+        #expect(o.eventMilliseconds == [20], "the ACK leaves at 10 ms and arrives at 20 ms")
+        #expect(w.socket(s)?.state == .finWait2)
+    }
+
+    @Test func withTheNetworkDownThePeersFinComesFirstAndTheStatePassesThroughClosing() {
+        var w = World()
+        let (h, s) = w.connectedSocket()
+        w.configure(.network(up: false))
+        w.call(.shutdown(h, how: ShutdownHow.send))
+        w.fromPeer(s, .close)
+        let o = w.configure(.network(up: true))
+        #expect(o.events == [.peerFinReceived(s1), .stateChanged(s1, .closing), .stateChanged(s1, .timeWait)])
+    }
+
+    @Test func noByteIsLostWhenAWaitingSendMovesInAsTheQueueEmpties() {
+        var w = World()
+        w.configure(.netRate(3000))
+        w.configure(.sendBuffer(1000))
+        let (h, s) = w.connectedSocket()
+        w.queue(1000, on: h)
+        #expect(w.call(.send(h, bytes: 1000, overlapped: true)).result == .pending(op1))
+        w.advance(ms: 334)
+        #expect(w.socket(s)?.peer?.received == 1002, "334 ms at 3000 B/s is exactly 1002 bytes")
+    }
+
+    /// Long runs at odd rates deliver exactly rate × time, whatever the instants in between.
+    @Test(arguments: [(1, 7_000), (3, 2_000), (7, 9_999), (999_983, 1_234), (1_000_000_007, 3)])
+    func deliveryIsExactAtOddRates(rate: Int64, ms: Int64) {
+        var w = World()
+        w.configure(.netRate(rate))
+        w.configure(.sendBuffer(1 << 40))
+        w.configure(.window(1 << 40))
+        let (h, s) = w.connectedSocket()
+        w.queue(1 << 40, on: h)
+        var elapsed: Int64 = 0
+        for step in [ms / 3, 1, ms / 7, ms - ms / 3 - 1 - ms / 7] where step > 0 {
+            w.advance(ms: step)
+            elapsed += step
+        }
+        let exact = Int(Int128(rate) * Int128(elapsed) / 1000)
+        #expect(w.socket(s)?.peer?.received == exact)
+        w.expectSound()
+    }
+
+    @Test func twoToTheFortyBytesAtRateOneTakeTheirTime() {
+        var w = World()
+        w.configure(.netRate(1))
+        w.configure(.sendBuffer(1 << 40))
+        let (h, s) = w.connectedSocket()
+        w.queue(1 << 40, on: h)
+        w.advance(ms: Span.maximumMilliseconds)
+        let expected = Int(Span.maximumMilliseconds / 1000)   // one byte per second for 100 years
+        #expect(w.socket(s)?.peer?.received == min(expected, 65_536))
+        #expect(w.socket(s)?.sendQueue == (1 << 40) - 65_536, "the default window holds the rest back")
+        w.expectSound()
     }
 }

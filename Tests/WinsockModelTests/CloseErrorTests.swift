@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section D: errors of WSPCloseSocket, and handle reuse (R22, R23).
+/// docs/rules.md section D: errors of WSPCloseSocket, and handle reuse (R22, R23).
 @Suite struct CloseErrorTests {
     @Test func r22CloseWithTheNetworkDownClosesGracefullyAndReportsNetDown() {
         var w = World()
@@ -11,19 +11,19 @@ import Testing
         w.configure(.network(up: false))
         let o = w.call(.close(h))
         #expect(o.result == fails(.networkDown))
-        #expect(o.lines == ["WPUCloseSocketHandle h1"])
+        #expect(o.events == [.handleReturned(h1)])
         #expect(o.rules.contains(.r22))
         #expect(o.releasedHandles == [h])
         #expect(w.thread(T1)?.state == .running)
         #expect(w.handle(h)?.isOpen == false)
         #expect(w.socket(s)?.isOrphan == true)
         // Nothing is transmitted while the network is down.
-        #expect(w.advance(seconds: 5).lines == [])
+        #expect(w.advance(seconds: 5).events == [])
         #expect(w.socket(s)?.sendQueue == 1000)
         // What is due goes out when it comes back up.
         w.configure(.network(up: true))
         let up = w.advance(ms: 1)
-        #expect(up.lines.prefix(3) == ["TX s1 1000", "FIN s1", "STATE s1 FIN_WAIT_1"])
+        #expect(up.events.prefix(3) == [.transmitted(s1, 1000), .finSent(s1), .stateChanged(s1, .finWait1)])
         #expect(w.socket(s)?.peer?.received == 1000)
     }
 
@@ -48,7 +48,8 @@ import Testing
         w.configure(.network(up: false))
         let o = w.call(.close(h))
         #expect(o.result == fails(.networkDown))
-        #expect(o.lines == ["RST s1", "DISCARD s1 1000", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 1000), .stateChanged(s1, .closed), .handleReturned(h1),
+                             .socketReleased(s1)])
         #expect(o.rules.contains(.r22))
         // The RST arrives only once the network is up again (R50).
         #expect(w.socket(s)?.peer?.resetError == nil)
@@ -103,7 +104,7 @@ import Testing
         _ = w.call(.close(a))
         let o = w.call(.socket(.stream, nonblocking: false))
         #expect(o.result == returns(h1))
-        #expect(o.lines == ["WPUCreateSocketHandle h1"])
+        #expect(o.events == [.handleCreated(h1)])
         #expect(o.rules.contains(.r23))
         #expect(w.handle(h1)?.socket == s3)
         // The stale h1 now silently reaches s3: no WSAENOTSOCK.

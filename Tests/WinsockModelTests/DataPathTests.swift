@@ -1,14 +1,14 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section L: the data path (R44–R50).
+/// docs/rules.md section L: the data path (R44–R48, R50; R49 is in LingeringCloseTests).
 @Suite struct DataPathTests {
     @Test func r44ASendThatFitsIsQueuedWhole() {
         var w = World()
         let (h, s) = w.connectedSocket()
         let o = w.call(.send(h, bytes: 3000, overlapped: false))
         #expect(o.result == count(3000))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r44))
         #expect(w.socket(s)?.sendQueue == 3000)
     }
@@ -19,11 +19,11 @@ import Testing
         let (h, s) = w.connectedSocket()
         let o = w.call(.send(h, bytes: 2500, overlapped: false))
         #expect(o.result == .blocked)
-        #expect(o.lines == ["BLOCK T1 WSPSend"])
+        #expect(o.events == [.threadBlocked(T1, .send)])
         #expect(o.rules.contains(.r44))
         #expect(w.socket(s)?.sendQueue == 1000)
         // It refills as the buffer drains; all 2500 are queued once 1500 have left (1.5 ms).
-        #expect(!w.advance(ms: 1).lines.contains { $0.hasPrefix("WAKE") })
+        #expect(!w.advance(ms: 1).events.contains { $0.isWake })
         #expect(w.thread(T1)?.isBlocked == true)
         let done = w.advance(ms: 1)
         let wake = done.events.firstIndex(of: .threadWoke(T1, .send, count(2500)))
@@ -72,7 +72,7 @@ import Testing
         #expect(w.call(.send(h, bytes: 100, overlapped: false), by: t2).result == .blocked)
         #expect(w.socket(s)?.sendQueue == 400)
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["COMPLETE op1 800", "WAKE \(t2) WSPSend = 100", "TX s1 1000"])
+        #expect(o.events == [.operationCompleted(op1, 800), .threadWoke(t2, .send, count(100)), .transmitted(s1, 1000)])
     }
 
     @Test func r44AnOverlappedSendWinsOverTheBlockingModeAndIsQueuedWholeWhenItFits() {
@@ -82,14 +82,14 @@ import Testing
         w.queue(600, on: h)
         let o = w.call(.send(h, bytes: 700, overlapped: true))
         #expect(o.result == .pending(op1))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r44))
         #expect(w.thread(T1)?.state == .running)
         #expect(w.socket(s)?.sendQueue == 600)
         #expect(w.handle(h)?.pendingCount == 1)
         // 300 bytes must leave before 700 fit: at 0.3 ms. The TX stretch does not end there.
         let fit = w.advance(ms: 1)
-        #expect(fit.lines == ["COMPLETE op1 700", "TX s1 1000"])
+        #expect(fit.events == [.operationCompleted(op1, 700), .transmitted(s1, 1000)])
         #expect(fit.eventTimes.map(\.nanoseconds) == [300_000, 1_000_000])
         #expect(w.operation(op1)?.status == .completed)
         #expect(w.operation(op1)?.bytes == 700)
@@ -104,13 +104,13 @@ import Testing
         #expect(o.result == .pending(op1))   // even on an empty queue
         #expect(o.rules.contains(.r44))
         // The queue is empty, so it is queued whole at once, and completes then.
-        #expect(o.lines == ["COMPLETE op1 2500"])
+        #expect(o.events == [.operationCompleted(op1, 2500)])
         #expect(w.socket(s)?.sendQueue == 2500)
-        #expect(w.advance(ms: 1).lines == ["TX s1 1000"])
+        #expect(w.advance(ms: 1).events == [.transmitted(s1, 1000)])
         // A second one waits for the queue to empty.
         #expect(w.call(.send(h, bytes: 1200, overlapped: true)).result == .pending(op2))
         let second = w.advance(ms: 2)
-        #expect(second.lines == ["TX s1 1500", "COMPLETE op2 1200", "TX s1 500"])
+        #expect(second.events == [.transmitted(s1, 1500), .operationCompleted(op2, 1200), .transmitted(s1, 500)])
     }
 
     @Test func r44UnconnectedStreamAndResetConnection() {
@@ -140,7 +140,7 @@ import Testing
         let (h, s) = w.connectedSocket()
         let blocked = w.call(.recv(h, bytes: 10, overlapped: false))
         #expect(blocked.result == .blocked)
-        #expect(blocked.lines == ["BLOCK T1 WSPRecv"])
+        #expect(blocked.events == [.threadBlocked(T1, .recv)])
         #expect(blocked.rules.contains(.r45))
         let t2 = w.spawnThread()
         let pending = w.call(.recv(h, bytes: 50, overlapped: true), by: t2)
@@ -153,7 +153,7 @@ import Testing
         // The first bytes that arrive go to the receives in the order they were made.
         w.fromPeer(s, .send(30))
         let arrived = w.advance(ms: 1)
-        #expect(arrived.lines == ["WAKE T1 WSPRecv = 10", "COMPLETE op1 20"])
+        #expect(arrived.events == [.threadWoke(T1, .recv, count(10)), .operationCompleted(op1, 20)])
     }
 
     @Test func r45ReceiveAfterThePeersFinReturnsZeroAndAPendingOneCompletesWithZero() {
@@ -161,7 +161,7 @@ import Testing
         let (h, s) = w.connectedSocket()
         #expect(w.call(.recv(h, bytes: 10, overlapped: true)).result == .pending(op1))
         let fin = w.fromPeer(s, .close)
-        #expect(fin.lines == ["PEER-FIN s1", "STATE s1 CLOSE_WAIT", "COMPLETE op1 0"])
+        #expect(fin.events == [.peerFinReceived(s1), .stateChanged(s1, .closeWait), .operationCompleted(op1, 0)])
         #expect(w.call(.recv(h, bytes: 10, overlapped: false)).result == count(0))
         #expect(w.call(.recv(h, bytes: 10, overlapped: true)).result == count(0))
     }
@@ -185,9 +185,9 @@ import Testing
         #expect(w.socket(s)?.receiveBuffer == 0)
         // FIN is sent at the instant its rule fires, and arrives net latency later.
         let fin = w.call(.shutdown(h, how: ShutdownHow.send))
-        #expect(fin.lines == [])   // after the data
+        #expect(fin.events == [])   // after the data
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["TX s1 1000", "FIN s1", "STATE s1 FIN_WAIT_1"])
+        #expect(o.events == [.transmitted(s1, 1000), .finSent(s1), .stateChanged(s1, .finWait1)])
         #expect(w.socket(s)?.receiveBuffer == 10)
         #expect(w.socket(s)?.peer?.hasReceivedFin == false)
         w.advance(ms: 49)
@@ -195,8 +195,8 @@ import Testing
         w.advance(ms: 1)
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
         #expect(w.socket(s)?.state == .finWait1)
-        #expect(w.advance(ms: 49).lines == [])
-        #expect(w.advance(ms: 1).lines == ["STATE s1 FIN_WAIT_2"])
+        #expect(w.advance(ms: 49).events == [])
+        #expect(w.advance(ms: 1).events == [.stateChanged(s1, .finWait2)])
     }
 
     @Test func r47DatagramConnectOnlyRecordsTheDestination() {
@@ -207,16 +207,16 @@ import Testing
         #expect(noDest.rules.contains(.r47))
         let c = w.call(.connect(h))
         #expect(c.result == ok)
-        #expect(c.lines == [])
+        #expect(c.events == [])
         #expect(c.rules.contains(.r47))
         #expect(w.socket(s1)?.state == .created)
         #expect(w.socket(s1)?.peer == nil)
         #expect(w.call(.connect(h)).result == ok)   // connecting again just changes it
         let send = w.call(.send(h, bytes: 100_000, overlapped: false))
         #expect(send.result == count(100_000))
-        #expect(send.lines == [])
+        #expect(send.events == [])
         #expect(w.socket(s1)?.sendQueue == 0)
-        #expect(w.advance(seconds: 1).lines == [])
+        #expect(w.advance(seconds: 1).events == [])
         #expect(throws: Refusal.self) { _ = try w.peer(s1, .send(1)) }
     }
 
@@ -229,8 +229,8 @@ import Testing
         #expect(w.call(.setNonblocking(h, true)).result == ok)
         #expect(w.call(.recv(h, bytes: 10, overlapped: false)).result == fails(.wouldBlock))
         let close = w.call(.close(h))
-        #expect(close.lines == ["ABORT op1 WSA_OPERATION_ABORTED", "WAKE \(t2) WSPRecv = WSAEINTR", "STATE s1 CLOSED",
-                                "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(close.events == [.operationAborted(op1, .operationAborted), .threadWoke(t2, .recv, fails(.interrupted)),
+                                 .stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1)])
     }
 
     @Test func r48InProgressThenNotInitialisedThenNotSock() {
@@ -291,120 +291,6 @@ import Testing
         #expect(w.call(.shutdown(h, how: ShutdownHow.send)).result == fails(.connectionAborted))
     }
 
-    @Test func r49OtherThreadsCallsGoAheadWhileACloseLingers() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        let t2 = w.spawnThread()
-        #expect(w.call(.send(h, bytes: 50, overlapped: false), by: t2).result == count(50))
-        #expect(w.call(.getSockOpt(h, .linger), by: t2).result == .value(.linger(Linger(onoff: 1, seconds: 5))))
-        #expect(w.socket(s)?.sendQueue == 150)
-        #expect(w.handle(h)?.isOpen == true)
-    }
-
-    @Test func r49ASecondCloseThatGoesAheadWakesTheFirstWithInterrupted() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        let t2 = w.spawnThread()
-        w.setLinger(h, 1, 0, by: t2)   // so the second close goes ahead as a hard close
-        let o = w.call(.close(h), by: t2)
-        #expect(o.result == ok)
-        #expect(o.lines == ["WAKE T1 WSPCloseSocket = WSAEINTR", "RST s1", "DISCARD s1 100", "STATE s1 CLOSED",
-                            "WPUCloseSocketHandle h1", "RELEASE s1"])
-        #expect(o.rules.contains(.r49))
-        #expect(w.thread(T1)?.lastResult == fails(.interrupted))
-        // The first close's linger timer no longer matters.
-        #expect(w.advance(seconds: 10).lines == [])
-    }
-
-    @Test func r49ASecondLingeringCloseWakesTheFirstAndLingersFromItsOwnCloseTime() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        w.advance(seconds: 2)
-        let t2 = w.spawnThread()
-        let o = w.call(.close(h), by: t2)
-        #expect(o.result == .blocked)
-        #expect(o.lines == ["WAKE T1 WSPCloseSocket = WSAEINTR", "BLOCK \(t2) WSPCloseSocket"])
-        #expect(o.rules.contains(.r49))
-        #expect(w.thread(T1)?.lastResult == fails(.interrupted))
-        // The first close's timeout (t = 5 s) no longer fires; the second's is at 2 s + 5 s.
-        #expect(w.advance(seconds: 4).lines == [])
-        let timeout = w.advance(seconds: 1)
-        #expect(timeout.lines.first == "LINGER-TIMEOUT s1")
-        #expect(timeout.lines.contains("WAKE \(t2) WSPCloseSocket = 0"))
-        #expect(timeout.eventTimes.first?.milliseconds == 7000)
-    }
-
-    @Test func r49ASecondCloseThatFailsWakesNothing() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        let (_, t2) = w.spawnProcess()
-        let o = w.call(.close(h), by: t2)
-        #expect(o.result == fails(.notSocket))
-        #expect(o.lines == [])
-        #expect(w.thread(T1)?.isBlocked == true)
-    }
-
-    @Test func r49AResetWhileTheCloseLingersMakesItReturnZero() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        let o = w.fromPeer(s, .reset)
-        #expect(o.lines == ["PEER-RST s1", "DISCARD s1 100", "STATE s1 CLOSED", "WAKE T1 WSPCloseSocket = 0",
-                            "WPUCloseSocketHandle h1", "RELEASE s1"])
-        #expect(o.rules.contains(.r49))
-        #expect(w.thread(T1)?.lastResult == ok)
-    }
-
-    @Test func r49WhenTheLingeringCloseReleasesTheDescriptorWaitingCallsWakeWithInterrupted() {
-        var w = World()
-        let (h, _) = w.connectedSocket()
-        w.queue(1000, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.close(h)).result == .blocked)
-        let t2 = w.spawnThread()
-        #expect(w.call(.recv(h, bytes: 10, overlapped: false), by: t2).result == .blocked)
-        let o = w.advance(ms: 1)
-        #expect(o.lines.contains("WAKE \(t2) WSPRecv = WSAEINTR"))
-        #expect(o.lines.contains("WAKE T1 WSPCloseSocket = 0"))
-        #expect(o.rules.contains(.r49))
-        #expect(w.thread(t2)?.lastResult == fails(.interrupted))
-        #expect(w.handle(h)?.isOpen == false)
-    }
-
-    @Test func r49AProtocolInfoForASocketWhoseLastCloseLingersFailsWithNotSock() {
-        var w = World()
-        let (h, s) = w.connectedSocket()
-        let (p2, t2) = w.spawnProcess()
-        w.stall(s)
-        w.queue(100, on: h)
-        w.setLinger(h, 1, 5)
-        #expect(w.call(.duplicate(h, p2)).result == .value(.protocolInfo(pi1)))
-        #expect(w.call(.close(h)).result == .blocked)
-        let o = w.call(.socketFromProtocolInfo(pi1), by: t2)
-        #expect(o.result == fails(.notSocket))
-        #expect(o.rules.contains(.r49))
-        #expect(w.socket(s)?.refcount == 1)
-    }
-
     @Test func r50FinAndRstAreSentWithTheNetworkDownButArriveOnlyAfterItComesUp() {
         var w = World()
         let (a, s) = w.connectedSocket()
@@ -412,16 +298,16 @@ import Testing
         w.configure(.network(up: false))
         let fin = w.call(.close(a))
         #expect(fin.result == fails(.networkDown))
-        #expect(fin.lines == ["FIN s1", "STATE s1 FIN_WAIT_1", "WPUCloseSocketHandle h1"])
+        #expect(fin.events == [.finSent(s1), .stateChanged(s1, .finWait1), .handleReturned(h1)])
         w.setLinger(b, 1, 0)
         let rst = w.call(.close(b))
-        #expect(rst.lines == ["RST s2", "STATE s2 CLOSED", "WPUCloseSocketHandle h2", "RELEASE s2"])
-        #expect(w.advance(seconds: 10).lines == [])
+        #expect(rst.events == [.resetSent(s2), .stateChanged(s2, .closed), .handleReturned(h2), .socketReleased(s2)])
+        #expect(w.advance(seconds: 10).events == [])
         #expect(w.socket(s)?.peer?.hasReceivedFin == false)
         #expect(w.socket(s)?.state == .finWait1)
         #expect(w.socket(t)?.peer?.resetError == nil)
         let up = w.configure(.network(up: true))
-        #expect(up.lines == ["STATE s1 FIN_WAIT_2"])
+        #expect(up.events == [.stateChanged(s1, .finWait2)])
         #expect(up.rules.contains(.r50))
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
         #expect(w.socket(t)?.peer?.resetError == .connectionReset)

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section A: descriptors, sharing, reference counts (R1–R6).
+/// docs/rules.md section A: descriptors, sharing, reference counts (R1–R6).
 @Suite struct DescriptorTests {
     @Test func r1CloseReleasesExactlyTheDescriptorPassedIn() {
         var w = World()
@@ -9,7 +9,7 @@ import Testing
         let b = w.openSocket()
         let o = w.call(.close(a))
         #expect(o.result == ok)
-        #expect(o.lines == ["STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(o.events == [.stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1)])
         #expect(o.releasedHandles == [a])
         #expect(w.handle(a)?.isOpen == false)
         #expect(w.handle(b)?.isOpen == true)
@@ -24,7 +24,7 @@ import Testing
         let before = w.socket(s)
         let again = w.call(.close(h))
         #expect(again.result == fails(.notSocket))
-        #expect(again.lines == [])
+        #expect(again.events == [])
         #expect(again.rules.contains(.r1))
         #expect(w.socket(s) == before)
         #expect(w.lastResult == fails(.notSocket))
@@ -39,7 +39,7 @@ import Testing
         var w = World()
         let o = w.call(.close(h99))
         #expect(o.result == fails(.notSocket))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r1))
         #expect(w.call(.send(h99, bytes: 1, overlapped: false)).result == fails(.notSocket))
         // Failed calls allocate no names: the first socket is still h1.
@@ -58,7 +58,7 @@ import Testing
 
         let o = w.call(.close(a))
         #expect(o.result == ok)
-        #expect(o.lines == ["WPUCloseSocketHandle h1"])
+        #expect(o.events == [.handleReturned(h1)])
         #expect(o.rules.contains(.r2))
         #expect(w.socket(s)?.refcount == 1)
         #expect(w.socket(s)?.state == .established)
@@ -68,7 +68,7 @@ import Testing
 
         // The connection is still up: the queue keeps draining to the peer.
         let tx = w.advance(ms: 1)
-        #expect(tx.lines == ["TX s1 1000"])
+        #expect(tx.events == [.transmitted(s1, 1000)])
         #expect(w.socket(s)?.peer?.received == 1000)
         // The duplicate still sends.
         #expect(w.call(.send(b, bytes: 10, overlapped: false), by: t2).result == count(10))
@@ -79,11 +79,11 @@ import Testing
         let (a, s) = w.connectedSocket()
         let (_, t2) = w.spawnProcess()
         let b = w.share(a, with: t2)
-        #expect(w.call(.close(a)).lines == ["WPUCloseSocketHandle h1"])
+        #expect(w.call(.close(a)).events == [.handleReturned(h1)])
         let last = w.call(.close(b), by: t2)
         #expect(last.result == ok)
-        #expect(last.lines.prefix(2) == ["FIN s1", "STATE s1 FIN_WAIT_1"])
-        #expect(last.lines.contains("WPUCloseSocketHandle h2"))
+        #expect(last.events.prefix(2) == [.finSent(s1), .stateChanged(s1, .finWait1)])
+        #expect(last.events.contains(.handleReturned(h2)))
         #expect(w.socket(s)?.refcount == 0)
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
     }
@@ -99,10 +99,11 @@ import Testing
         #expect(set.result == ok)
         #expect(set.rules.contains(.r3))
         #expect(w.call(.getSockOpt(a, .linger)).result == .value(.linger(Linger(onoff: 1, seconds: 0))))
-        #expect(w.call(.close(b), by: t2).lines == ["WPUCloseSocketHandle h2"])
+        #expect(w.call(.close(b), by: t2).events == [.handleReturned(h2)])
         let last = w.call(.close(a))
         #expect(last.result == ok)
-        #expect(last.lines == ["RST s1", "DISCARD s1 500", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(last.events == [.resetSent(s1), .discarded(s1, 500), .stateChanged(s1, .closed), .handleReturned(h1),
+                                .socketReleased(s1)])
     }
 
     @Test func r3TheSettingInForceAtTheLastCloseDecides() {
@@ -111,12 +112,12 @@ import Testing
         let (_, t2) = w.spawnProcess()
         let b = w.share(a, with: t2)
         w.setLinger(a, 1, 0)
-        #expect(w.call(.close(a)).lines == ["WPUCloseSocketHandle h1"])
+        #expect(w.call(.close(a)).events == [.handleReturned(h1)])
         // Turned back off through the other descriptor before the last close: graceful.
         #expect(w.call(.setDontLinger(b, true), by: t2).result == ok)
         let last = w.call(.close(b), by: t2)
-        #expect(last.lines.contains("FIN s1"))
-        #expect(!last.lines.contains("RST s1"))
+        #expect(last.events.contains(.finSent(s1)))
+        #expect(!last.events.contains(.resetSent(s1)))
         #expect(w.socket(s)?.discarded == 0)
     }
 
@@ -141,7 +142,7 @@ import Testing
         let (p2, _) = w.spawnProcess()
         let o = w.call(.duplicate(a, p2))
         #expect(o.result == .value(.protocolInfo(pi1)))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r4))
         #expect(w.socket(s)?.refcount == 1)
         #expect(w.protocolInfo(pi1)?.target == p2)
@@ -155,7 +156,7 @@ import Testing
         #expect(w.call(.duplicate(a, p2)).result == .value(.protocolInfo(pi1)))
         let o = w.call(.socketFromProtocolInfo(pi1), by: t2)
         #expect(o.result == returns(h2))
-        #expect(o.lines == ["WPUCreateSocketHandle h2"])
+        #expect(o.events == [.handleCreated(h2)])
         #expect(o.rules.contains(.r4))
         #expect(w.socket(s)?.refcount == 2)
         #expect(w.handle(h2)?.process == p2)
@@ -170,7 +171,7 @@ import Testing
         #expect(w.call(.socketFromProtocolInfo(pi1), by: t2).result == returns(h2))
         let again = w.call(.socketFromProtocolInfo(pi1), by: t2)
         #expect(again.result == fails(.invalidArgument))
-        #expect(again.lines == [])
+        #expect(again.events == [])
         #expect(again.rules.contains(.r4))
         #expect(w.socket(s)?.refcount == 2)
         #expect(w.handles.count == 2)
@@ -200,7 +201,7 @@ import Testing
         #expect(w.socket(s)?.isOrphan == true) // still draining
         let late = w.call(.socketFromProtocolInfo(pi1), by: t2)
         #expect(late.result == fails(.notSocket))
-        #expect(late.lines == [])
+        #expect(late.events == [])
         #expect(late.rules.contains(.r4))
         #expect(w.socket(s)?.refcount == 0)
     }
@@ -252,7 +253,7 @@ import Testing
         let before = w
         let o = w.call(.close(a), by: t2)
         #expect(o.result == fails(.notSocket))
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r5))
         #expect(w.call(.send(a, bytes: 10, overlapped: false), by: t2).result == fails(.notSocket))
         #expect(w.sockets == before.sockets)
@@ -263,23 +264,23 @@ import Testing
     @Test func r6NonIFSProviderCreatesEachDescriptorWithAnUpCall() {
         var w = World()
         let o = w.call(.socket(.stream, nonblocking: false))
-        #expect(o.lines == ["WPUCreateSocketHandle h1"])
+        #expect(o.events == [.handleCreated(h1)])
         #expect(o.rules.contains(.r6))
         let (_, t2) = w.spawnProcess()
         _ = w.call(.duplicate(h1, P2))
         let from = w.call(.socketFromProtocolInfo(pi1), by: t2)
-        #expect(from.lines == ["WPUCreateSocketHandle h2"])
-        #expect(w.call(.socket(.dgram, nonblocking: false)).lines == ["WPUCreateSocketHandle h3"])
+        #expect(from.events == [.handleCreated(h2)])
+        #expect(w.call(.socket(.dgram, nonblocking: false)).events == [.handleCreated(h3)])
     }
 
     @Test func r6IFSProviderRegistersEachDescriptor() {
         var w = World()
         w.configure(.provider(.ifs))
         let o = w.call(.socket(.stream, nonblocking: false))
-        #expect(o.lines == ["WPUModifyIFSHandle h1"])
+        #expect(o.events == [.handleRegistered(h1)])
         #expect(o.rules.contains(.r6))
         let (_, t2) = w.spawnProcess()
         _ = w.call(.duplicate(h1, P2))
-        #expect(w.call(.socketFromProtocolInfo(pi1), by: t2).lines == ["WPUModifyIFSHandle h2"])
+        #expect(w.call(.socketFromProtocolInfo(pi1), by: t2).events == [.handleRegistered(h2)])
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section H: startup, cleanup, process exit (R35–R39).
+/// docs/rules.md section H: startup, cleanup, process exit (R35–R39).
 @Suite struct LifecycleTests {
     @Test func r35StartupAndCleanupAreCountedAndOnlyTheLastCleanupActs() {
         var w = World()
@@ -13,7 +13,7 @@ import Testing
         let (h, s) = w.connectedSocket()
         let first = w.call(.cleanup)
         #expect(first.result == ok)
-        #expect(first.lines == [])
+        #expect(first.events == [])
         #expect(first.rules.contains(.r35))
         #expect(w.process(P1)?.startupCount == 1)
         #expect(w.handle(h)?.isOpen == true)
@@ -37,7 +37,7 @@ import Testing
                                 .duplicate(h1, P1), .socketFromProtocolInfo(pi1)] {
             let o = w.call(c)
             #expect(o.result == fails(.notInitialised), "\(c)")
-            #expect(o.lines == [], "\(c)")
+            #expect(o.events == [], "\(c)")
         }
         #expect(w.handles.isEmpty)
         #expect(w.call(.startup).result == ok)
@@ -60,7 +60,8 @@ import Testing
         #expect(w.call(.recv(h, bytes: 10, overlapped: false), by: t2).result == .blocked)
         let o = w.call(.cleanup)
         #expect(o.result == ok)
-        #expect(Array(o.lines.prefix(2)) == ["ABORT op1 WSA_OPERATION_ABORTED", "WAKE T2 WSPRecv = WSAEINTR"])
+        #expect(Array(o.events.prefix(2)) == [.operationAborted(op1, .operationAborted),
+                                              .threadWoke(T2, .recv, fails(.interrupted))])
         #expect(o.rules.contains(.r36))
         #expect(w.operation(op1)?.status == .failed(.operationAborted))
         #expect(w.operation(op1)?.isNotified == false)
@@ -78,7 +79,7 @@ import Testing
         let t2 = w.spawnThread()
         let o = w.call(.cleanup, by: t2)
         #expect(o.result == ok)
-        #expect(o.lines.first == "WAKE T1 WSPCloseSocket = WSAEINTR")
+        #expect(o.events.first == .threadWoke(T1, .closeSocket, fails(.interrupted)))
         #expect(o.rules.contains(.r36))
         #expect(w.handle(h)?.isOpen == false)
         #expect(w.invariantViolations() == [])
@@ -92,12 +93,13 @@ import Testing
         let b = w.openSocket()
         let o = w.call(.cleanup)
         #expect(o.result == ok)
-        #expect(Array(o.lines.prefix(5)) == ["RST s1", "DISCARD s1 900", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
-        #expect(Set(o.lines.dropFirst(5)) == ["STATE s2 CLOSED", "WPUCloseSocketHandle h2", "RELEASE s2"])
-        // R37 "as if each were closed with a hard close"; SPEC.md section 3 orders a close that goes
+        #expect(Array(o.events.prefix(5)) == [.resetSent(s1), .discarded(s1, 900), .stateChanged(s1, .closed),
+                                              .handleReturned(h1), .socketReleased(s1)])
+        #expect(Set(o.events.dropFirst(5)) == [.stateChanged(s2, .closed), .handleReturned(h2), .socketReleased(s2)])
+        // R37 "as if each were closed with a hard close"; docs/language.md, "What is printed" orders a close that goes
         // ahead: RST/DISCARD/STATE, then the WPU up-call, then RELEASE (as `close` of an unconnected
         // socket does, R15). The cleanup of an unconnected socket puts the up-call before STATE.
-        #expect(Array(o.lines.dropFirst(5)) == ["STATE s2 CLOSED", "WPUCloseSocketHandle h2", "RELEASE s2"])
+        #expect(Array(o.events.dropFirst(5)) == [.stateChanged(s2, .closed), .handleReturned(h2), .socketReleased(s2)])
         #expect(o.rules.contains(.r37))
         #expect(o.releasedHandles == [a, b])
         #expect(w.socket(s1)?.peer?.resetError == .connectionReset)
@@ -110,7 +112,7 @@ import Testing
         let (_, t2) = w.spawnProcess()
         let b = w.share(a, with: t2)
         let o = w.call(.cleanup)
-        #expect(o.lines == ["WPUCloseSocketHandle h1"])
+        #expect(o.events == [.handleReturned(h1)])
         #expect(o.rules.contains(.r37))
         #expect(w.socket(s)?.refcount == 1)
         #expect(w.socket(s)?.state == .established)
@@ -124,10 +126,11 @@ import Testing
         #expect(w.call(.close(h)).result == ok)
         let o = w.call(.cleanup)
         #expect(o.result == ok)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r38))
         let drained = w.advance(ms: 1)
-        #expect(drained.lines == ["TX s1 1000", "FIN s1", "STATE s1 FIN_WAIT_1", "STATE s1 FIN_WAIT_2"])
+        #expect(drained.events == [.transmitted(s1, 1000), .finSent(s1), .stateChanged(s1, .finWait1),
+                                   .stateChanged(s1, .finWait2)])
         #expect(w.socket(s)?.peer?.received == 1000)
         #expect(w.socket(s)?.discarded == 0)
     }
@@ -140,8 +143,8 @@ import Testing
         w.queue(100, on: h, by: t2)
         #expect(w.call(.recv(h, bytes: 5, overlapped: true), by: t2).result == .pending(op1))
         let o = w.exit(p2)
-        #expect(o.lines == ["ABORT op1 WSA_OPERATION_ABORTED", "RST s1", "DISCARD s1 100", "STATE s1 CLOSED",
-                            "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(o.events == [.operationAborted(op1, .operationAborted), .resetSent(s1), .discarded(s1, 100),
+                             .stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1)])
         #expect(o.rules.contains(.r39))
         #expect(w.operation(op1)?.isNotified == false)
         #expect(w.thread(t2)?.state == .exited)
@@ -157,7 +160,7 @@ import Testing
         _ = w.connectedSocket(by: t2)
         #expect(w.call(.cleanup, by: t2).result == ok)
         let o = w.exit(p2)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(w.thread(t2)?.state == .exited)
     }
 
@@ -178,5 +181,13 @@ import Testing
         #expect(w.current == t4)
         #expect(w.process(p4)?.startupCount == 1)
         #expect(w.call(.socket(.stream, nonblocking: false)).result == returns(h1))
+    }
+
+    @Test func sessionCommandsSayWhatTheyMade() throws {
+        var w = World()
+        #expect(w.newProcess().created == .process(P2))
+        #expect(try w.newThread(in: P1).created == .thread(T3))
+        #expect(try w.newThread(in: nil).created?.description == "T4")
+        #expect(w.call(.startup).created == nil)
     }
 }

@@ -1,14 +1,14 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section F: SO_LINGER and SO_DONTLINGER (R27–R30).
+/// docs/rules.md section F: SO_LINGER and SO_DONTLINGER (R27–R30).
 @Suite struct LingerOptionTests {
     @Test func r27SoLingerSetsThePairAndTheColumnReadsIt() {
         var w = World()
         let h = w.openSocket()
         let o = w.call(.setLinger(h, onoff: 1, seconds: 7))
         #expect(o.result == ok)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r27))
         #expect(w.socket(s1)?.linger == Linger(onoff: 1, seconds: 7))
         #expect(w.socket(s1)?.linger.description == "on 7s")
@@ -48,7 +48,8 @@ import Testing
         #expect(w.socket(s)?.linger.description == "on 0s")
         let o = w.call(.close(h))
         #expect(o.result == ok)
-        #expect(o.lines == ["RST s1", "DISCARD s1 250", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 250), .stateChanged(s1, .closed), .handleReturned(h1),
+                             .socketReleased(s1)])
         #expect(o.rules.contains(.r10))
     }
 
@@ -99,7 +100,7 @@ import Testing
                                 .getSockOpt(a, .linger), .getSockOpt(a, .dontLinger)] {
             let o = w.call(c)
             #expect(o.result == fails(.notSocket), "\(c)")
-            #expect(o.lines == [], "\(c)")
+            #expect(o.events == [], "\(c)")
             #expect(o.rules.contains(.r1) || o.rules.contains(.r30), "\(c)")
         }
         #expect(w.socket(s)?.linger == Linger(onoff: 1, seconds: 4))

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section K: the remote peer (R41–R43a).
+/// docs/rules.md section K: the remote peer (R41–R43a).
 @Suite struct PeerTests {
     @Test func r41AFullWindowStopsTransmissionAndReadingReopensIt() {
         var w = World()
@@ -11,8 +11,8 @@ import Testing
         #expect(connect?.window == 2000)
         w.queue(5000, on: h)
         let full = w.advance(ms: 10)
-        #expect(full.lines == ["TX s1 2000"])
-        #expect(full.lineTimes.map(\.1) == [2])
+        #expect(full.events == [.transmitted(s1, 2000)])
+        #expect(full.eventMilliseconds == [2])
         #expect(w.socket(s)?.sendQueue == 3000)
         #expect(w.socket(s)?.peer?.received == 2000)
         #expect(w.socket(s)?.peer?.freeWindow == 0)
@@ -20,13 +20,13 @@ import Testing
         #expect(read.rules.contains(.r41))
         #expect(w.socket(s)?.peer?.read == 1500)
         #expect(w.socket(s)?.peer?.freeWindow == 1500)
-        #expect(read.lines == [])   // bytes move only during advance (R46)
+        #expect(read.events == [])   // bytes move only during advance (R46)
         let more = w.advance(ms: 10)
-        #expect(more.lines == ["TX s1 1500"])
+        #expect(more.events == [.transmitted(s1, 1500)])
         #expect(w.socket(s)?.sendQueue == 1500)
         w.fromPeer(s, .read(nil))
         #expect(w.socket(s)?.peer?.read == 3500)
-        #expect(w.advance(ms: 10).lines == ["TX s1 1500"])
+        #expect(w.advance(ms: 10).events == [.transmitted(s1, 1500)])
     }
 
     @Test func r41ResizingThePeerWindow() {
@@ -35,9 +35,9 @@ import Testing
         let o = w.fromPeer(s, .window(0))
         #expect(o.rules.contains(.r41))
         w.queue(100, on: h)
-        #expect(w.advance(seconds: 1).lines == [])
+        #expect(w.advance(seconds: 1).events == [])
         w.fromPeer(s, .window(50))
-        #expect(w.advance(seconds: 1).lines == ["TX s1 50"])
+        #expect(w.advance(seconds: 1).events == [.transmitted(s1, 50)])
     }
 
     @Test func r42AfterAGracefulCloseThePeerReadsEverythingThenZero() {
@@ -66,7 +66,8 @@ import Testing
         w.advance(ms: 2)
         w.setLinger(h, 1, 0)
         let o = w.call(.close(h))
-        #expect(o.lines == ["RST s1", "DISCARD s1 3000", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 3000), .stateChanged(s1, .closed), .handleReturned(h1),
+                             .socketReleased(s1)])
         #expect(w.socket(s)?.peer?.received == 2000)
         #expect(w.socket(s)?.peer?.resetError == .connectionReset)
         let read = w.fromPeer(s, .read(nil))
@@ -99,7 +100,7 @@ import Testing
         let h = w.openSocket()
         let o = w.call(.connect(h))
         #expect(o.result == ok)
-        #expect(o.lines == ["STATE s1 ESTABLISHED"])
+        #expect(o.events == [.stateChanged(s1, .established)])
         #expect(w.socket(s1)?.peer == Peer(window: 65_536))
     }
 
@@ -108,16 +109,16 @@ import Testing
         w.configure(.netLatency(.milliseconds(10)))
         let (h, s) = w.connectedSocket()
         let close = w.call(.close(h))
-        #expect(close.lines == ["FIN s1", "STATE s1 FIN_WAIT_1", "WPUCloseSocketHandle h1"])
+        #expect(close.events == [.finSent(s1), .stateChanged(s1, .finWait1), .handleReturned(h1)])
         let ack = w.advance(ms: 20)
-        #expect(ack.lines == ["STATE s1 FIN_WAIT_2"])
-        #expect(ack.lineTimes.map(\.1) == [20])
+        #expect(ack.events == [.stateChanged(s1, .finWait2)])
+        #expect(ack.eventMilliseconds == [20])
         w.fromPeer(s, .close)
         let fin = w.advance(ms: 10)
-        #expect(fin.lines == ["PEER-FIN s1", "STATE s1 TIME_WAIT"])
-        #expect(w.advance(ms: 239_999).lines == [])
+        #expect(fin.events == [.peerFinReceived(s1), .stateChanged(s1, .timeWait)])
+        #expect(w.advance(ms: 239_999).events == [])
         let end = w.advance(ms: 1)
-        #expect(end.lines == ["STATE s1 CLOSED", "RELEASE s1"])
+        #expect(end.events == [.stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(end.rules.contains(.r43))
     }
 
@@ -125,11 +126,11 @@ import Testing
         var w = World()
         w.configure(.netLatency(.milliseconds(10)))
         let (h, s) = w.connectedSocket()
-        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).lines == ["FIN s1", "STATE s1 FIN_WAIT_1"])
+        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).events == [.finSent(s1), .stateChanged(s1, .finWait1)])
         w.fromPeer(s, .close)
         let o = w.advance(ms: 20)
-        #expect(o.lines == ["PEER-FIN s1", "STATE s1 CLOSING", "STATE s1 TIME_WAIT"])
-        #expect(o.lineTimes.map(\.1) == [10, 10, 20])
+        #expect(o.events == [.peerFinReceived(s1), .stateChanged(s1, .closing), .stateChanged(s1, .timeWait)])
+        #expect(o.eventMilliseconds == [10, 10, 20])
     }
 
     @Test func r43PassiveCloseGoesThroughCloseWaitAndLastAck() {
@@ -137,12 +138,12 @@ import Testing
         w.configure(.netLatency(.milliseconds(10)))
         let (h, s) = w.connectedSocket()
         w.fromPeer(s, .close)
-        #expect(w.advance(ms: 10).lines == ["PEER-FIN s1", "STATE s1 CLOSE_WAIT"])
+        #expect(w.advance(ms: 10).events == [.peerFinReceived(s1), .stateChanged(s1, .closeWait)])
         #expect(w.call(.recv(h, bytes: 10, overlapped: false)).result == count(0))
         let close = w.call(.close(h))
-        #expect(close.lines == ["FIN s1", "STATE s1 LAST_ACK", "WPUCloseSocketHandle h1"])
+        #expect(close.events == [.finSent(s1), .stateChanged(s1, .lastAck), .handleReturned(h1)])
         let ack = w.advance(ms: 20)
-        #expect(ack.lines == ["STATE s1 CLOSED", "RELEASE s1"])
+        #expect(ack.events == [.stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(w.socket(s)?.isReleased == true)
     }
 
@@ -154,7 +155,7 @@ import Testing
         w.advance(ms: 1)
         w.queue(80, on: h)
         let rst = w.fromPeer(s, .reset)
-        #expect(rst.lines == ["PEER-RST s1", "DISCARD s1 80", "STATE s1 CLOSED"])
+        #expect(rst.events == [.peerResetReceived(s1), .discarded(s1, 80), .stateChanged(s1, .closed)])
         #expect(rst.rules.contains(.r43))
         #expect(w.socket(s)?.state == .closed)
         #expect(w.socket(s)?.isReleased == false)   // h1 still refers to it
@@ -168,7 +169,7 @@ import Testing
         #expect(w.call(.recv(h, bytes: 100, overlapped: true)).result == fails(.connectionReset))
         let close = w.call(.close(h))
         #expect(close.result == ok)
-        #expect(close.lines == ["WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(close.events == [.handleReturned(h1), .socketReleased(s1)])
     }
 
     @Test func r43WaitingCallsAndOperationsFailWithConnResetWhenTheConnectionIsReset() {
@@ -182,9 +183,9 @@ import Testing
         #expect(w.call(.recv(h, bytes: 10, overlapped: false), by: t2).result == .blocked)
         #expect(w.call(.send(h, bytes: 150, overlapped: false), by: t3).result == .blocked)
         let o = w.fromPeer(s, .reset)
-        #expect(o.lines.contains("ABORT op1 WSAECONNRESET"))
-        #expect(o.lines.contains("WAKE \(t2) WSPRecv = WSAECONNRESET"))
-        #expect(o.lines.contains("WAKE \(t3) WSPSend = WSAECONNRESET"))
+        #expect(o.events.contains(.operationAborted(op1, .connectionReset)))
+        #expect(o.events.contains(.threadWoke(t2, .recv, fails(.connectionReset))))
+        #expect(o.events.contains(.threadWoke(t3, .send, fails(.connectionReset))))
         #expect(w.operation(op1)?.status == .failed(.connectionReset))
         #expect(w.operation(op1)?.isNotified == true)
     }
@@ -198,11 +199,11 @@ import Testing
         w.setLinger(h, 1, 0)
         let o = w.call(.close(h))
         #expect(o.result == ok)
-        #expect(o.lines == ["WPUCloseSocketHandle h1"])
+        #expect(o.events == [.handleReturned(h1)])
         #expect(o.rules.contains(.r43))
         #expect(w.socket(s)?.state == .timeWait)
         #expect(w.socket(s)?.peer?.resetError == nil)
-        #expect(w.advance(seconds: 240).lines == ["STATE s1 CLOSED", "RELEASE s1"])
+        #expect(w.advance(seconds: 240).events == [.stateChanged(s1, .closed), .socketReleased(s1)])
     }
 
     @Test func r43AFinishedConnectionIsReleasedOnlyWhenNoDescriptorRefersToIt() {
@@ -210,21 +211,22 @@ import Testing
         var w = World()
         let (h, s) = w.connectedSocket()
         w.fromPeer(s, .close)
-        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).lines == ["FIN s1", "STATE s1 LAST_ACK", "STATE s1 CLOSED"])
+        #expect(w.call(.shutdown(h, how: ShutdownHow.send)).events == [.finSent(s1), .stateChanged(s1, .lastAck),
+                                                                       .stateChanged(s1, .closed)])
         #expect(w.socket(s)?.isReleased == false)
         let close = w.call(.close(h))
         #expect(close.result == ok)
-        #expect(close.lines == ["WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(close.events == [.handleReturned(h1), .socketReleased(s1)])
 
         // TIME_WAIT ends with the descriptor still open.
         var v = World()
         let (g, t) = v.connectedSocket()
         #expect(v.call(.shutdown(g, how: ShutdownHow.send)).result == ok)
         v.fromPeer(t, .close)
-        #expect(v.advance(seconds: 240).lines == ["STATE s1 CLOSED"])
+        #expect(v.advance(seconds: 240).events == [.stateChanged(s1, .closed)])
         #expect(v.socket(t)?.isReleased == false)
         #expect(v.call(.send(g, bytes: 1, overlapped: false)).result == fails(.shutdown))
-        #expect(v.call(.close(g)).lines == ["WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(v.call(.close(g)).events == [.handleReturned(h1), .socketReleased(s1)])
     }
 
     @Test func r43FinalCleanupInTimeWaitSendsNothing() {
@@ -234,10 +236,10 @@ import Testing
         w.fromPeer(s, .close)
         w.setLinger(h, 1, 0)
         let o = w.call(.cleanup)
-        #expect(o.lines == ["WPUCloseSocketHandle h1"])
+        #expect(o.events == [.handleReturned(h1)])
         #expect(w.socket(s)?.state == .timeWait)
         #expect(w.socket(s)?.peer?.resetError == nil)
-        #expect(w.advance(seconds: 240).lines == ["STATE s1 CLOSED", "RELEASE s1"])
+        #expect(w.advance(seconds: 240).events == [.stateChanged(s1, .closed), .socketReleased(s1)])
     }
 
     @Test func r43ASecondConnectOnAStreamFailsWithIsConn() {
@@ -259,7 +261,7 @@ import Testing
         #expect(w.socket(s)?.isOrphan == true)
         w.fromPeer(s, .send(10))
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["RST s1", "DISCARD s1 100", "STATE s1 CLOSED", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 100), .stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(o.rules.contains(.r43a))
         #expect(w.socket(s)?.peer?.resetError == .connectionReset)
         #expect(w.socket(s)?.peer?.nextReceiveError == "WSAECONNRESET")
@@ -272,7 +274,7 @@ import Testing
         #expect(w.socket(s)?.state == .finWait2)
         w.fromPeer(s, .send(10))
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["RST s1", "STATE s1 CLOSED", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(o.rules.contains(.r43a))
         #expect(w.socket(s)?.peer?.resetError == .connectionReset)
     }
@@ -284,11 +286,11 @@ import Testing
         w.advance(seconds: 120)   // FIN_WAIT_2 given up without a reset (R9)
         #expect(w.socket(s)?.isReleased == true)
         let send = w.fromPeer(s, .send(10))
-        #expect(send.lines == [])
+        #expect(send.events == [])
         #expect(send.rules.contains(.r43a))
-        #expect(w.advance(seconds: 1).lines == [])
+        #expect(w.advance(seconds: 1).events == [])
         #expect(w.socket(s)?.peer?.resetError == nil)
-        #expect(w.fromPeer(s, .close).lines == [])
-        #expect(w.advance(seconds: 1).lines == [])
+        #expect(w.fromPeer(s, .close).events == [])
+        #expect(w.advance(seconds: 1).events == [])
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section J: the semantic profiles. Each difference of `windows` and `reactos` from
+/// docs/rules.md section J: the semantic profiles. Each difference of `windows` and `reactos` from
 /// `docs` has one test, which also runs the same steps under `docs` for contrast.
 @Suite struct ProfileTests {
     @Test func docsIsTheDefaultProfile() {
@@ -23,15 +23,15 @@ import Testing
             return (first, last, w)
         }
         let (first, last, w) = run(.windows)
-        #expect(first.lines == ["WPUCloseSocketHandle h1"])
+        #expect(first.events == [.handleReturned(h1)])
         #expect(first.rules.contains(.r18))
         #expect(w.operation(op1)?.status == .failed(.connectionAbortedWindows))
-        #expect(last.lines.first == "ABORT op1 ERROR_CONNECTION_ABORTED")
+        #expect(last.events.first == .operationAborted(op1, .connectionAbortedWindows))
         #expect(w.operation(op1)?.isNotified == true)
 
         let (docsFirst, docsLast, _) = run(.docs)
-        #expect(docsFirst.lines == ["ABORT op1 WSA_OPERATION_ABORTED", "WPUCloseSocketHandle h1"])
-        #expect(!docsLast.lines.contains { $0.hasPrefix("ABORT") })
+        #expect(docsFirst.events == [.operationAborted(op1, .operationAborted), .handleReturned(h1)])
+        #expect(!docsLast.events.contains { $0.isAbort })
     }
 
     @Test func windowsLastCloseAbortsAReceiveWithConnectionAbortedAndOthersWithOperationAborted() {
@@ -47,15 +47,17 @@ import Testing
         }
         let windows = run(.windows)
         #expect(windows.result == ok)
-        #expect(Array(windows.lines.prefix(2)) == ["ABORT op1 ERROR_CONNECTION_ABORTED", "ABORT op2 WSA_OPERATION_ABORTED"])
+        #expect(Array(windows.events.prefix(2)) == [.operationAborted(op1, .connectionAbortedWindows),
+                                                    .operationAborted(op2, .operationAborted)])
         #expect(windows.rules.contains(.r18))
         let docs = run(.docs)
-        #expect(Array(docs.lines.prefix(2)) == ["ABORT op1 WSA_OPERATION_ABORTED", "ABORT op2 WSA_OPERATION_ABORTED"])
+        #expect(Array(docs.events.prefix(2)) == [.operationAborted(op1, .operationAborted),
+                                                 .operationAborted(op2, .operationAborted)])
         // Not a connected stream: a receive is aborted with WSA_OPERATION_ABORTED under windows too.
         var w = World.with(.windows)
         let d = w.openSocket(.dgram)
         #expect(w.call(.recv(d, bytes: 10, overlapped: true)).result == .pending(op1))
-        #expect(w.call(.close(d)).lines.first == "ABORT op1 WSA_OPERATION_ABORTED")
+        #expect(w.call(.close(d)).events.first == .operationAborted(op1, .operationAborted))
     }
 
     @Test func windowsPeerDataToAnEndpointWithNoDescriptorReportsConnAborted() {
@@ -69,7 +71,7 @@ import Testing
             return (w.advance(ms: 1), w)
         }
         let (o, w) = run(.windows)
-        #expect(o.lines == ["RST s1", "DISCARD s1 100", "STATE s1 CLOSED", "RELEASE s1"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 100), .stateChanged(s1, .closed), .socketReleased(s1)])
         #expect(o.rules.contains(.r43a))
         #expect(w.socket(s1)?.peer?.resetError == .connectionAborted)
         #expect(w.socket(s1)?.peer?.nextReceiveError == "WSAECONNABORTED")
@@ -104,17 +106,17 @@ import Testing
         #expect(o.rules.contains(.r12))
         #expect(w.socket(s)?.refcount == 0)
         #expect(w.handle(h)?.isOpen == true)
-        #expect(w.advance(ms: 3).lines == ["TX s1 3000"])
+        #expect(w.advance(ms: 3).events == [.transmitted(s1, 3000)])
         let retry = w.call(.close(h))
         #expect(retry.result == ok)
-        #expect(retry.lines == ["WPUCloseSocketHandle h1"])
+        #expect(retry.events == [.handleReturned(h1)])
         #expect(retry.rules.contains(.r12))
-        #expect(w.socket(s)?.lifecycle == .leaked)
+        #expect(w.socket(s)?.lifecycle == .leaked(by: P1))
         #expect(w.hasUnreferencedSockets)
         let forever = w.advance(seconds: 1000)
-        #expect(forever.lines == [])
+        #expect(forever.events == [])
         #expect(w.socket(s)?.isReleased == false)
-        #expect(w.socket(s)?.isFinSent == false)
+        #expect(w.socket(s)?.connection?.fin == .notOwed)
         #expect(w.socket(s)?.peer?.hasReceivedFin == false)
 
         // docs: the retry sends FIN and nothing leaks.
@@ -125,7 +127,7 @@ import Testing
         _ = docs.call(.close(d))
         #expect(docs.socket(t)?.refcount == 1)
         docs.advance(ms: 3)
-        #expect(docs.call(.close(d)).lines.contains("FIN s1"))
+        #expect(docs.call(.close(d)).events.contains(.finSent(s1)))
     }
 
     @Test func reactosZeroLingerCloseAfterShutdownReceiveIsGraceful() {
@@ -138,10 +140,11 @@ import Testing
         }
         let reactos = run(.reactos)
         #expect(reactos.result == ok)
-        #expect(reactos.lines == ["FIN s1", "STATE s1 FIN_WAIT_1", "WPUCloseSocketHandle h1", "STATE s1 FIN_WAIT_2"])
+        #expect(reactos.events == [.finSent(s1), .stateChanged(s1, .finWait1), .handleReturned(h1),
+                                   .stateChanged(s1, .finWait2)])
         #expect(reactos.rules.contains(.r10))
         let docs = run(.docs)
-        #expect(docs.lines == ["RST s1", "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(docs.events == [.resetSent(s1), .stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1)])
     }
 
     @Test func reactosCleanupOnlyCountsButProcessExitStillResets() {
@@ -155,7 +158,7 @@ import Testing
         #expect(w.call(.cleanup, by: t2).result == ok)
         let o = w.call(.cleanup, by: t2)
         #expect(o.result == ok)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r35))
         #expect(w.process(p2)?.startupCount == 0)
         #expect(w.operation(op1)?.status == .pending)
@@ -166,8 +169,8 @@ import Testing
         #expect(w.call(.socket(.stream, nonblocking: false), by: t2).result == fails(.notInitialised))
 
         let exit = w.exit(p2)
-        #expect(exit.lines == ["ABORT op1 WSA_OPERATION_ABORTED", "WAKE \(t3) WSPRecv = WSAEINTR", "RST s1",
-                               "STATE s1 CLOSED", "WPUCloseSocketHandle h1", "RELEASE s1"])
+        #expect(exit.events == [.operationAborted(op1, .operationAborted), .threadWoke(t3, .recv, fails(.interrupted)),
+                                .resetSent(s1), .stateChanged(s1, .closed), .handleReturned(h1), .socketReleased(s1)])
         #expect(exit.rules.contains(.r39))
     }
 
@@ -181,5 +184,56 @@ import Testing
         var docs = World()
         let d = docs.openSocket(.dgram)
         #expect(docs.call(.setLinger(d, onoff: 1, seconds: 3)).result == fails(.noProtocolOption))
+    }
+}
+
+/// Section J as amended.
+extension ProfileTests {
+    @Test(arguments: [true, false])
+    func windowsLastDescriptorGoingAwayInACleanupCompletesOtherProcessesOperations(byExit: Bool) {
+        var w = World.with(.windows)
+        let (_, t2) = w.spawnProcess()
+        let (h, s) = w.connectedSocket()
+        let theirs = w.share(h, with: t2)
+        #expect(w.call(.recv(theirs, bytes: 100, overlapped: true), by: t2).result == .pending(op1))
+        w.call(.close(theirs), by: t2)
+        #expect(w.operation(op1)?.isPending == true)
+        let o = byExit ? w.exit(P1) : w.call(.cleanup)
+        #expect(o.events.first == .operationAborted(op1, .connectionAbortedWindows))
+        #expect(o.events.contains(.resetSent(s)))
+        #expect(w.operation(op1)?.isNotified == true)
+    }
+
+    /// A reactos leak: WSAEWOULDBLOCK loses the count, the retried close leaks the socket.
+    func leakedSocket(in w: inout World, by t: ThreadID? = nil) -> (HandleID, SocketID) {
+        let (h, s) = w.connectedSocket(nonblocking: true, by: t)
+        w.stall(s)
+        w.queue(1000, on: h, by: t)
+        w.setLinger(h, 1, 5, by: t)
+        #expect(w.call(.close(h), by: t).result == fails(.wouldBlock))
+        #expect(w.call(.close(h), by: t).result == ok)
+        #expect(w.socket(s)?.isUnreferencedButAlive == true)
+        return (h, s)
+    }
+
+    @Test func reactosPeerDataToALeakedSocketDrawsRST() {
+        var w = World.with(.reactos)
+        let (_, s) = leakedSocket(in: &w)
+        w.fromPeer(s, .send(10))
+        let o = w.advance(ms: 1)
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 1000), .stateChanged(s1, .closed), .socketReleased(s1)])
+        #expect(o.rules.contains(.r43a))
+        #expect(w.socket(s)?.isReleased == true)
+        #expect(!w.hasUnreferencedSockets)
+    }
+
+    @Test func reactosTheLeakingProcessExitResetsTheSocket() {
+        var w = World.with(.reactos)
+        let (p2, t2) = w.spawnProcess()
+        let (_, s) = leakedSocket(in: &w, by: t2)
+        let o = w.exit(p2)
+        #expect(o.events == [.resetSent(s), .discarded(s, 1000), .stateChanged(s, .closed), .socketReleased(s)])
+        #expect(o.rules.contains(.r39))
+        #expect(w.socket(s)?.isReleased == true)
     }
 }

@@ -1,7 +1,7 @@
 import Testing
 @testable import WinsockModel
 
-/// RULES.md section G: shutdown (R31–R34).
+/// docs/rules.md section G: shutdown (R31–R34).
 @Suite struct ShutdownTests {
     @Test func r31ShutdownSendStopsSendsAndTheFinFollowsTheQueuedData() {
         var w = World()
@@ -9,13 +9,14 @@ import Testing
         w.queue(2000, on: h)
         let o = w.call(.shutdown(h, how: ShutdownHow.send))
         #expect(o.result == ok)
-        #expect(o.lines == [])   // the FIN waits for the queued data
+        #expect(o.events == [])   // the FIN waits for the queued data
         #expect(o.rules.contains(.r31))
         let send = w.call(.send(h, bytes: 1, overlapped: false))
         #expect(send.result == fails(.shutdown))
         #expect(send.rules.contains(.r31))
         let drained = w.advance(ms: 2)
-        #expect(drained.lines == ["TX s1 2000", "FIN s1", "STATE s1 FIN_WAIT_1", "STATE s1 FIN_WAIT_2"])
+        #expect(drained.events == [.transmitted(s1, 2000), .finSent(s1), .stateChanged(s1, .finWait1),
+                                   .stateChanged(s1, .finWait2)])
         #expect(w.socket(s)?.peer?.received == 2000)
         #expect(w.socket(s)?.peer?.hasReceivedFin == true)
         // Receiving still works.
@@ -30,14 +31,14 @@ import Testing
         #expect(w.call(.recv(h, bytes: 100, overlapped: true)).result == .pending(op1))
         let o = w.call(.shutdown(h, how: ShutdownHow.receive))
         #expect(o.result == ok)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r31))
         #expect(w.operation(op1)?.status == .pending)
         #expect(w.call(.recv(h, bytes: 1, overlapped: false)).result == fails(.shutdown))
         #expect(w.call(.recv(h, bytes: 1, overlapped: true)).result == fails(.shutdown))
         w.fromPeer(s, .send(40))
         let arrived = w.advance(ms: 1)
-        #expect(arrived.lines == ["COMPLETE op1 40"])
+        #expect(arrived.events == [.operationCompleted(op1, 40)])
         #expect(w.socket(s)?.state == .established)
         // Sending still works.
         #expect(w.call(.send(h, bytes: 5, overlapped: false)).result == count(5))
@@ -51,7 +52,7 @@ import Testing
         #expect(w.call(.shutdown(h, how: ShutdownHow.receive)).result == ok)
         w.fromPeer(s, .send(10))
         let o = w.advance(ms: 1)
-        #expect(o.lines == ["RST s1", "DISCARD s1 60", "STATE s1 CLOSED"])
+        #expect(o.events == [.resetSent(s1), .discarded(s1, 60), .stateChanged(s1, .closed)])
         #expect(o.rules.contains(.r31))
         #expect(w.socket(s)?.peer?.resetError == .connectionReset)
         #expect(w.call(.send(h, bytes: 1, overlapped: false)).result == fails(.connectionReset))
@@ -62,14 +63,14 @@ import Testing
         let (h, s) = w.connectedSocket()
         let o = w.call(.shutdown(h, how: ShutdownHow.both))
         #expect(o.result == ok)
-        #expect(o.lines == ["FIN s1", "STATE s1 FIN_WAIT_1", "STATE s1 FIN_WAIT_2"])
+        #expect(o.events == [.finSent(s1), .stateChanged(s1, .finWait1), .stateChanged(s1, .finWait2)])
         #expect(w.call(.send(h, bytes: 1, overlapped: false)).result == fails(.shutdown))
         #expect(w.call(.recv(h, bytes: 1, overlapped: false)).result == fails(.shutdown))
         let again = w.call(.shutdown(h, how: ShutdownHow.send))
         #expect(again.result == ok)
-        #expect(again.lines == [])
+        #expect(again.events == [])
         #expect(w.call(.shutdown(h, how: ShutdownHow.both)).result == ok)
-        #expect(w.socket(s)?.isFinSent == true)
+        #expect(w.socket(s)?.connection?.fin == .sent)
     }
 
     @Test func r32ShutdownNeverBlocksIgnoresLingerAndFreesNothing() {
@@ -80,7 +81,7 @@ import Testing
         w.setLinger(h, 1, 5)
         let o = w.call(.shutdown(h, how: ShutdownHow.both))
         #expect(o.result == ok)
-        #expect(o.lines == [])
+        #expect(o.events == [])
         #expect(o.rules.contains(.r32))
         #expect(w.thread(T1)?.state == .running)
         #expect(w.handle(h)?.isOpen == true)
@@ -94,7 +95,7 @@ import Testing
         w.setLinger(h, 1, 5)
         let close = w.call(.close(h))
         #expect(close.result == .blocked)
-        #expect(close.lines == ["BLOCK T1 WSPCloseSocket"])
+        #expect(close.events == [.threadBlocked(T1, .closeSocket)])
     }
 
     @Test func r33InvalidHowIsCheckedFirst() {
@@ -146,7 +147,7 @@ import Testing
         let h = w.openSocket(.dgram)
         let send = w.call(.shutdown(h, how: ShutdownHow.send))
         #expect(send.result == ok)
-        #expect(send.lines == [])
+        #expect(send.events == [])
         #expect(send.rules.contains(.r33))
         #expect(w.call(.connect(h)).result == ok)
         #expect(w.call(.send(h, bytes: 10, overlapped: false)).result == fails(.shutdown))
@@ -160,20 +161,21 @@ import Testing
         let (h, s) = w.connectedSocket()
         w.queue(500, on: h)
         #expect(w.call(.shutdown(h, how: ShutdownHow.send)).result == ok)
-        #expect(w.advance(ms: 1).lines == ["TX s1 500", "FIN s1", "STATE s1 FIN_WAIT_1", "STATE s1 FIN_WAIT_2"])
+        #expect(w.advance(ms: 1).events == [.transmitted(s1, 500), .finSent(s1), .stateChanged(s1, .finWait1),
+                                            .stateChanged(s1, .finWait2)])
         w.fromPeer(s, .send(30))
         w.fromPeer(s, .close)
         let fin = w.advance(ms: 1)
-        #expect(fin.lines == ["PEER-FIN s1", "STATE s1 TIME_WAIT"])
+        #expect(fin.events == [.peerFinReceived(s1), .stateChanged(s1, .timeWait)])
         #expect(w.call(.recv(h, bytes: 100, overlapped: false)).result == count(30))
         #expect(w.call(.recv(h, bytes: 100, overlapped: false)).result == count(0))
         let close = w.call(.close(h))
         #expect(close.result == ok)
-        #expect(close.lines == ["WPUCloseSocketHandle h1"])
-        #expect(!close.lines.contains { $0.hasPrefix("FIN") || $0.hasPrefix("RST") })
+        #expect(close.events == [.handleReturned(h1)])
+        #expect(!close.events.contains { $0 == .finSent(s) || $0 == .resetSent(s) })
         #expect(w.socket(s)?.state == .timeWait)
         #expect(w.socket(s)?.peer?.resetError == nil)
         let end = w.advance(seconds: 240)
-        #expect(end.lines == ["STATE s1 CLOSED", "RELEASE s1"])
+        #expect(end.events == [.stateChanged(s1, .closed), .socketReleased(s1)])
     }
 }

@@ -17,12 +17,32 @@ func count(_ n: Int) -> CallResult { .value(.count(n)) }
 func returns(_ h: HandleID) -> CallResult { .value(.handle(h)) }
 
 extension Outcome {
-    /// The canonical event lines (SPEC.md section 3), in the order the rules fired.
-    var lines: [String] { events.map(\.description) }
     /// The rules that fired, as `explain` would cite them.
     var rules: [RuleID] { notes.map(\.rule) }
-    /// When each event line happened, in whole milliseconds.
-    var lineTimes: [(String, Int64)] { zip(lines, eventTimes.map(\.milliseconds)).map { ($0, $1) } }
+    /// When each event happened, in whole milliseconds.
+    var eventMilliseconds: [Int64] { eventTimes.map(\.milliseconds) }
+    /// The canonical event lines (docs/language.md, "What is printed"). Only for tests about that
+    /// text itself (EventTests); every other test compares `events`.
+    var lines: [String] { events.map(\.description) }
+}
+
+/// Kinds of event, for tests that ask whether any event of a kind happened, whatever its data.
+extension Event {
+    var isWake: Bool { if case .threadWoke = self { true } else { false } }
+    var isAbort: Bool { if case .operationAborted = self { true } else { false } }
+    var isCompletion: Bool { if case .operationCompleted = self { true } else { false } }
+    var isHandleCreated: Bool { if case .handleCreated = self { true } else { false } }
+    var isHandleReturned: Bool { if case .handleReturned = self { true } else { false } }
+    /// An up-call to the Winsock DLL (R6, R40).
+    var isUpCall: Bool {
+        switch self {
+        case .handleCreated, .handleRegistered, .handleReturned: true
+        case .transmitted, .finSent, .resetSent, .peerFinReceived, .peerResetReceived, .discarded,
+             .operationCompleted, .operationAborted, .threadBlocked, .threadWoke, .lingerTimedOut,
+             .stateChanged, .socketReleased:
+            false
+        }
+    }
 }
 
 /// Every step goes through these helpers: a refusal is recorded as a test failure, and the

@@ -1,0 +1,90 @@
+/// An array kept in chunks of 512 elements, for the world's tables that only grow (sockets,
+/// handles, operations, the wire log).
+///
+/// The session keeps copies of the world (checkpoints, so that `undo` and `explain` replay a
+/// few commands instead of the whole session). A copy of a plain array is free until either side
+/// changes it, and then the whole array is copied; here a copy shares every chunk, and a change
+/// copies only the outer list of chunks (one pointer per chunk) and the chunk it touches. Tables
+/// change mostly at their end, so checkpoints cost a few chunks each instead of a world each.
+///
+/// Reads and writes cost a shift and a mask more than an array's.
+public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
+    @usableFromInline static var shift: Int { 9 }
+    @usableFromInline static var mask: Int { (1 << shift) - 1 }
+
+    @usableFromInline var chunks: [[Element]] = []
+    public private(set) var count = 0
+
+    public init() {}
+
+    public init<S: Sequence>(_ elements: S) where S.Element == Element {
+        for e in elements { append(e) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public func index(after i: Int) -> Int { i + 1 }
+    public func index(before i: Int) -> Int { i - 1 }
+
+    @inlinable public subscript(i: Int) -> Element {
+        // A borrow, not a copy: reading one field of a socket must not copy the socket.
+        _read {
+            precondition(i >= 0 && i < count, "index out of range")
+            yield chunks[i &>> Self.shift][i & Self.mask]
+        }
+        _modify {
+            precondition(i >= 0 && i < count, "index out of range")
+            yield &chunks[i &>> Self.shift][i & Self.mask]
+        }
+    }
+
+    public mutating func append(_ element: Element) {
+        if count & Self.mask == 0 {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(1 << Self.shift)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+        count += 1
+    }
+}
+
+extension ChunkedArray: Equatable where Element: Equatable {
+    public static func == (a: ChunkedArray, b: ChunkedArray) -> Bool {
+        a.count == b.count && a.chunks == b.chunks
+    }
+}
+
+extension ChunkedArray: Hashable where Element: Hashable {
+    public func hash(into h: inout Hasher) {
+        h.combine(count)
+        for chunk in chunks { h.combine(chunk) }
+    }
+}
+
+extension ChunkedArray: Sendable where Element: Sendable {}
+
+extension ChunkedArray: ExpressibleByArrayLiteral {
+    public init(arrayLiteral elements: Element...) { self.init(elements) }
+}
+
+/// The descriptors that ever referred to a socket, in order, without duplicates. Almost every
+/// socket has exactly one, kept inline: no heap block per socket (8 MB after a million commands).
+public struct HandleList: Hashable, Sendable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// The first one's value, 0 for none.
+    private var firstValue = 0
+    private var rest: [HandleID] = []
+
+    public init() {}
+    public init(arrayLiteral elements: HandleID...) { for h in elements { insert(h) } }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { firstValue == 0 ? 0 : 1 + rest.count }
+    public subscript(i: Int) -> HandleID { i == 0 ? HandleID(rawValue: firstValue) : rest[i - 1] }
+
+    /// Adds `h` at the end unless it is there already.
+    mutating func insert(_ h: HandleID) {
+        if firstValue == 0 { firstValue = h.rawValue; return }
+        if firstValue != h.rawValue && !rest.contains(h) { rest.append(h) }
+    }
+}
