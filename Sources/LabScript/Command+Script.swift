@@ -1,14 +1,17 @@
 import WinsockModel
 
-/// Printing a command back in the language's own syntax (used by `record` and `compare`).
+/// Printing a command back in the language's own syntax (`record`, `compare`, `undo`, `whatif`).
 extension Command {
-    /// The command as a script line; nil for commands that are not recorded.
-    public var scriptText: String? {
+    /// The command as a script line, in its canonical spelling: it parses back to the same
+    /// command (the round-trip test holds every form of the catalog to it). `record`, `compare`
+    /// and `undo` write commands with it.
+    public var scriptText: String {
         switch self {
-        case .call(let call, let thread, _):
-            let text = call.scriptText
-            if call == .cancelBlockingCall, let thread { return "cancel \(thread)" }
-            return thread.map { "on \($0) \(text)" } ?? text
+        case .call(let call, let thread, let expected):
+            var text = call.scriptText
+            if let thread { text = call == .cancelBlockingCall ? "cancel \(thread)" : "on \(thread) \(text)" }
+            if let expected { text += " => \(expected.value)" }
+            return text
         case .processNew: return "process new"
         case .processExit(let p): return "process exit \(p)"
         case .threadNew(let p): return p.map { "thread new \($0)" } ?? "thread new"
@@ -28,11 +31,31 @@ extension Command {
             case .model(let m): return "set " + m.scriptText
             case .rows(let n): return "set rows \(n)"
             case .diff(let on): return "set diff \(on ? "on" : "off")"
+            case .tables(let mode): return "set tables \(mode.rawValue)"
+            case .backend(let choice): return "set backend \(choice.rawValue)"
             }
+        case .show(let topic): return "show \(topic.rawValue)"
+        case .format(let format): return "format \(format.rawValue)"
+        case .expect(.value(let path, let op, let value)): return "expect \(path) \(op.rawValue) \(value)"
+        case .expect(.event(let event, let present)): return present ? "expect event \(event)" : "expect no event \(event)"
+        case .explain: return "explain"
+        case .source(let file): return "source \(file)"
+        case .help(let topic): return topic.map { "help \($0)" } ?? "help"
         case .reset: return "reset"
-        case .show, .format, .expect, .explain, .source, .help, .quit, .lesson, .trace, .undo, .snapshot, .restore,
-             .whatif, .record, .compare:
-            return nil
+        case .quit: return "quit"
+        case .lesson(.list): return "lesson"
+        case .lesson(.start(let name)): return "lesson \(name)"
+        case .lesson(.stop): return "lesson stop"
+        case .lesson(.restart): return "lesson restart"
+        case .trace(let socket, let pcap):
+            return "trace" + (socket.map { " \($0)" } ?? "") + (pcap.map { " --pcap \($0)" } ?? "")
+        case .undo: return "undo"
+        case .snapshot(let name): return "snapshot \(name)"
+        case .restore(let name): return "restore \(name)"
+        case .whatif(let command): return "whatif \(command.scriptText)"
+        case .record(let file): return "record \(file)"
+        case .compare: return "compare"
+        case .crosscheck(let file): return "crosscheck \(file)"
         }
     }
 }

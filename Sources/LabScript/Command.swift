@@ -11,7 +11,8 @@ public struct LocatedCommand: Hashable, Sendable {
     }
 }
 
-/// Every command of the language (SPEC.md section 2, and the teaching commands of later issues).
+/// Every command of the language (docs/language.md, "Commands"), as a value: where it was written
+/// is kept beside it, in `LocatedCommand`.
 public enum Command: Hashable, Sendable {
     /// A provider call, from `thread` (`on TN`, `cancel TN`) or the current thread, with its
     /// expected result written inline (`=> WSAEWOULDBLOCK`).
@@ -45,29 +46,21 @@ public enum Command: Hashable, Sendable {
     case record(String)
     /// `compare`: the session so far under every profile.
     case compare
-
-    /// Commands that move the session through time (not allowed inside `whatif`).
-    public var isTimeTravel: Bool {
-        switch self {
-        case .undo, .snapshot, .restore, .whatif, .record, .compare, .lesson, .trace, .reset, .source: true
-        default: false
-        }
-    }
-
-    /// Whether it is a provider call (the json `call` key, inline results).
-    public var isProviderCall: Bool { if case .call = self { true } else { false } }
+    /// `crosscheck FILE`: a script in the model and on the Linux kernel, command by command.
+    case crosscheck(String)
 }
 
 public enum LessonRequest: Hashable, Sendable {
     case list
     case start(String)
     case stop
+    /// Start the running lesson over, in a fresh session.
+    case restart
 }
 
-/// `=> result` after a provider call.
+/// `=> result` after a provider call: the words after `=>`, one space apart.
 public struct InlineExpectation: Hashable, Sendable {
     public var value: String
-    public var column: Int
 }
 
 /// `set …`: model settings and presentation settings.
@@ -75,17 +68,37 @@ public enum SessionSetting: Hashable, Sendable {
     case model(World.Setting)
     case rows(Int)
     case diff(Bool)
+    /// `set tables always|changed`: the tables after every command, or only when a row changed.
+    case tables(TablesMode)
+    /// `set backend model|linux`: which engine runs the calls (switching starts a fresh session).
+    case backend(BackendChoice)
+}
+
+/// When the tables are printed after a command.
+public enum TablesMode: String, CaseIterable, Hashable, Sendable {
+    /// After every command that acts (the default: the tables are the point).
+    case always
+    /// Only when a row changed; otherwise one line says so (for a projector).
+    case changed
+}
+
+/// What runs the provider calls.
+public enum BackendChoice: String, CaseIterable, Hashable, Sendable {
+    /// The pure model (the default).
+    case model
+    /// Real socket calls on the Linux kernel's loopback interface.
+    case linux
 }
 
 public enum ShowTopic: String, CaseIterable, Hashable, Sendable {
-    case handles, sockets, ops, threads, peers, all
+    case handles, sockets, ops, threads, peers, pi, all
 }
 
 public enum OutputFormat: String, CaseIterable, Hashable, Sendable {
     case box, plain, json, off
 }
 
-/// `expect …` (SPEC.md section 4).
+/// `expect …` (docs/language.md, "Expectations").
 public enum Expectation: Hashable, Sendable {
     case value(ExpectPath, Comparison, String)
     case event(String, present: Bool)
@@ -108,10 +121,10 @@ public enum ExpectPath: Hashable, Sendable, CustomStringConvertible {
 
     public enum ThreadField: String, CaseIterable, Hashable, Sendable { case state, result }
     public enum HandleField: String, CaseIterable, Hashable, Sendable {
-        case refcount, pending, sendq, linger, mode, state, process, socket
+        case refcount, pending, sendq, recvq, linger, mode, state, process, socket
     }
     public enum SocketField: String, CaseIterable, Hashable, Sendable {
-        case refcount, sendq, state, linger, discarded
+        case refcount, sendq, recvq, state, linger, discarded
         case peerReceived = "peer.received", peerRead = "peer.read", peerFin = "peer.fin"
         case peerReset = "peer.reset", peerError = "peer.error"
     }
@@ -128,12 +141,12 @@ public enum ExpectPath: Hashable, Sendable, CustomStringConvertible {
         case .thread: .text
         case .handle(_, let f):
             switch f {
-            case .refcount, .pending, .sendq: .number
+            case .refcount, .pending, .sendq, .recvq: .number
             case .linger, .mode, .state, .process, .socket: .text
             }
         case .socket(_, let f):
             switch f {
-            case .refcount, .sendq, .discarded, .peerReceived, .peerRead: .number
+            case .refcount, .sendq, .recvq, .discarded, .peerReceived, .peerRead: .number
             case .peerFin, .peerReset: .boolean
             case .state, .linger, .peerError: .text
             }
@@ -158,6 +171,15 @@ public enum ExpectPath: Hashable, Sendable, CustomStringConvertible {
         case .process(let p, let f): "\(p).\(f.rawValue)"
         }
     }
+
+    /// The path forms grouped by object, short enough for a one-line message:
+    /// `last, t, TN.{state,result}, hN.{refcount,…}, …`.
+    public static let compactForms: String = {
+        func group(_ object: String, _ fields: [String]) -> String { "\(object).{\(fields.joined(separator: ","))}" }
+        return ["last", "t", group("TN", ThreadField.allCases.map(\.rawValue)),
+                group("hN", HandleField.allCases.map(\.rawValue)), group("sN", SocketField.allCases.map(\.rawValue)),
+                group("opN", OperationField.allCases.map(\.rawValue)), "PN.startup"].joined(separator: ", ")
+    }()
 
     /// Every path form, for help and completion.
     public static let forms: [String] = ["last", "t", "TN.state", "TN.result"]

@@ -17,27 +17,31 @@ public func completionContext(_ lineBeforeCursor: String) -> CompletionContext {
     return CompletionContext(tokens: tokens, partial: partial)
 }
 
-/// What the grammar accepts after `tokens` (a whole command's words so far).
+/// What the grammar accepts after `tokens` (a whole command's words so far), inside nested
+/// commands too (`on T2 close `, `whatif on T2 `). A provider call or a command that `whatif`
+/// takes is offered as the names of the commands that can stand there.
 public func wantedNext(after tokens: [Token]) -> [Wanted] {
     guard let head = tokens.first else {
         return commandCatalog.map { .keyword($0.name) }
     }
-    guard let spec = commandSpec(named: head.text) else { return [] }
-    var args = Array(tokens.dropFirst())
-    let sentinel = Token("\u{0}", column: 0)
-    args.append(sentinel)
-    var matcher = Matcher(tokens: args, collecting: true)
-    for form in spec.forms {
-        var values: [Argument] = []
-        _ = matcher.match(form.patterns[...], at: 0, &values)
+    let grammar = Grammar.shared
+    guard let index = grammar.command(named: head.folded) else { return [] }
+    // The word being typed is matched as a placeholder that no pattern accepts.
+    let words = tokens + [Token("\u{0}", column: 0)]
+    let (furthest, wanted) = withWords(words) { all in
+        var matcher = Matcher(words: all.range(1..<all.endIndex), command: 0, grammar: grammar, collecting: true)
+        for form in grammar.commandForms[index] {
+            var values = ArgumentList()
+            _ = matcher.match(grammar.forms[form], at: 1, &values)
+        }
+        return (matcher.furthest, matcher.wanted)
     }
-    guard matcher.furthest == args.count - 1 else {
-        // `on TN <call>`: complete inside the nested call.
-        if spec.name == "on", tokens.count >= 3 { return wantedNext(after: Array(tokens.dropFirst(2))) }
-        return []
+    guard furthest == words.count - 1 else { return [] }
+    return wanted.flatMap { wanted -> [Wanted] in
+        switch wanted {
+        case .call: commandCatalog.filter { $0.group == .provider }.map { .keyword($0.name) }
+        case .command: commandCatalog.filter { $0.effect == .changesSession }.map { .keyword($0.name) }
+        case .keyword, .name, .value, .rest, .path, .comparison, .end: [wanted]
+        }
     }
-    if matcher.wanted.contains(.call) {
-        return commandCatalog.filter { $0.group == .provider }.map { .keyword($0.name) }
-    }
-    return matcher.wanted
 }

@@ -2,24 +2,36 @@ import WinsockModel
 
 /// One element of a command's grammar. The catalog is made of these, and the parser, the
 /// usage lines of `help` and TAB completion are all driven by them.
-public indirect enum Pattern: Sendable {
+public enum Pattern: Sendable {
     /// A literal keyword.
     case word(String)
-    /// One keyword of several, shown as `<label>` or `a|b|c`.
+    /// One keyword of several, shown as `a|b|c`.
     case choice([String])
     /// An object name.
     case name(NameKind)
-    /// A decimal number in a range (SPEC.md: digits only, at most 2^53).
+    /// A decimal number in a range (docs/language.md: digits only, at most 2^53).
     case number(String, ClosedRange<Int>)
     /// A duration with a unit: `250ms`, `2s`, `1m`.
     case duration(String)
-    case optional(Pattern)
+    indirect case optional(Pattern)
     /// Any of these keywords, in any order, each at most once.
     case flags([String])
     /// The rest of the words, as written.
     case rest(String)
+    /// An event in its canonical form, the rest of the words (`RST s1`).
+    case event
+    /// An expectation path: `last`, `t`, `h1.state`, `s1.peer.fin` (docs/language.md, "Expectations").
+    case path
+    /// A comparison, after a path: `==` `!=` `<` `<=` `>` `>=`.
+    case comparison
+    /// The value an expectation compares with, after a path and a comparison: the rest of the
+    /// words, as written; after an ordering comparison, a number (for `t`, a duration).
+    case expectedValue
     /// A provider call (after `on TN`).
     case call
+    /// A command that changes the session (after `whatif`): one whose spec's effect is
+    /// `.changesSession`.
+    case command
 
     /// How the pattern reads in a usage line.
     public var usage: String {
@@ -32,11 +44,17 @@ public indirect enum Pattern: Sendable {
         case .optional(let p): "[\(p.usage)]"
         case .flags(let ws): ws.map { "[\($0)]" }.joined(separator: " ")
         case .rest(let label): "<\(label)>"
+        case .event: "<event>"
+        case .path: "<path>"
+        case .comparison: "<op>"
+        case .expectedValue: "<value>"
         case .call: "<provider call>"
+        case .command: "<command>"
         }
     }
 }
 
+/// The kinds of object a name names: `hN`, `sN`, `PN`, `TN`, `piN`, `opN` (docs/language.md, "Names").
 public enum NameKind: String, CaseIterable, Sendable {
     case handle, socket, process, thread, protocolInfo, operation
 
@@ -62,33 +80,41 @@ public enum NameKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// Parses `h3`-style names, case-insensitively. Nil if the word is not this kind of name;
-    /// a diagnostic if it is, but its number is too large.
-    var lowercasePrefix: String {
+    /// The prefix in lowercase ASCII, as bytes: one or two (the second 0 when there is one).
+    private var lowercasePrefix: (UInt8, UInt8) {
         switch self {
-        case .handle: "h"
-        case .socket: "s"
-        case .process: "p"
-        case .thread: "t"
-        case .protocolInfo: "pi"
-        case .operation: "op"
+        case .handle: (UInt8(ascii: "h"), 0)
+        case .socket: (UInt8(ascii: "s"), 0)
+        case .process: (UInt8(ascii: "p"), 0)
+        case .thread: (UInt8(ascii: "t"), 0)
+        case .protocolInfo: (UInt8(ascii: "p"), UInt8(ascii: "i"))
+        case .operation: (UInt8(ascii: "o"), UInt8(ascii: "p"))
         }
     }
 
-    func parse(_ token: Token) throws(Diagnostic) -> Int? {
-        let bytes = token.folded.utf8
-        let p = lowercasePrefix.utf8
-        guard bytes.count > p.count, bytes.starts(with: p) else { return nil }
-        let digits = bytes.dropFirst(p.count)
-        guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        guard let n = parseNumber(digits), n <= Int(Int32.max) else {
-            throw Diagnostic(column: token.column, "\(quoted(token.text)): number too large for \(noun)")
-        }
-        return n
+    /// What a word's lowercased bytes say as a name of this kind.
+    enum Match { case notAName, number(Int), tooLarge }
+
+    /// Reads `h3`-style names from a word's folded bytes (ASCII capitals allowed): not a name of
+    /// this kind, its number, or a number too large for one (above 2^31 - 1).
+    func number(_ folded: UnsafeBufferPointer<UInt8>) -> Match {
+        let (first, second) = lowercasePrefix
+        let length = second == 0 ? 1 : 2
+        guard folded.count > length, lowercasedASCII(folded[0]) == first,
+              second == 0 || lowercasedASCII(folded[1]) == second else { return .notAName }
+        let digits = UnsafeBufferPointer(rebasing: folded[length...])
+        guard isDigits(digits) else { return .notAName }
+        guard let n = parseNumber(digits), n <= Int(Int32.max) else { return .tooLarge }
+        return .number(n)
+    }
+
+    /// The message for a name (`written`, at `column`) whose number is too large for this kind.
+    func tooLarge(_ written: String, column: Int) -> Diagnostic {
+        Diagnostic(column: column, "\(quoted(written)): number too large for \(noun)")
     }
 }
 
-/// The largest number the language accepts (SPEC.md section 2).
+/// The largest number the language accepts (docs/language.md, "Commands").
 public let maximumNumber = 1 << 53
 
 /// Decimal digits only; nil if not digits or above 2^53.
@@ -107,59 +133,61 @@ func parseNumber<C: Collection<UInt8>>(_ bytes: C) -> Int? {
     return n <= maximumNumber ? n : nil
 }
 
-func isDigits(_ s: Substring) -> Bool { !s.isEmpty && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
+/// Whether the bytes are one or more decimal digits.
+func isDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard !bytes.isEmpty else { return false }
+    for c in bytes where c &- 48 >= 10 { return false }
+    return true
+}
 
-/// Parses `250ms`, `2s`, `1m` into a span; a diagnostic names what is wrong.
-func parseDuration(_ token: Token, label: String) throws(Diagnostic) -> Span {
-    let word = token.folded
-    let bytes = word.utf8
-    let digitCount = bytes.prefix { $0 >= 48 && $0 <= 57 }.count
-    let digits = Substring(word).prefix(digitCount)
-    let unit = String(Substring(word).dropFirst(digitCount))
-    guard digitCount > 0, unit.utf8.allSatisfy({ !($0 >= 48 && $0 <= 57) }) else {
-        throw Diagnostic(column: token.column, "\(quoted(token.text)) is not a duration: <\(label)> is digits and a unit (250ms, 2s, 1m)")
+/// Parses the word at `position` as a duration (`250ms`, `2s`, `1m`) into a span; a diagnostic
+/// names what is wrong.
+func parseDuration(_ words: Words, _ position: Int, label: @autoclosure () -> String) throws(Diagnostic) -> Span {
+    try parseDuration(words.foldedBytes(position), column: words[position].column, written: words.string(position), label: label())
+}
+
+/// Parses a duration from its folded bytes (ASCII capitals allowed); `written` (the word as
+/// written) and `label` are for the messages.
+func parseDuration(_ folded: UnsafeBufferPointer<UInt8>, column: Int, written: @autoclosure () -> String,
+                   label: @autoclosure () -> String) throws(Diagnostic) -> Span {
+    var digitCount = 0
+    while digitCount < folded.count && folded[digitCount] &- 48 < 10 { digitCount += 1 }
+    var digits = UnsafeBufferPointer(rebasing: folded[..<digitCount])
+    var unit = UnsafeBufferPointer(rebasing: folded[digitCount...])
+    // The leading digits are counted in bytes but were cut in characters: a digit followed by a
+    // combining mark is one character, so the digits take its mark and the unit starts later.
+    var unitText: String? = nil
+    if unit.contains(where: { $0 >= 0x80 }) {
+        let word = Substring(String(decoding: folded, as: UTF8.self))
+        let prefix = word.prefix(digitCount).utf8.count
+        digits = UnsafeBufferPointer(rebasing: folded[..<prefix])
+        unit = UnsafeBufferPointer(rebasing: folded[prefix...])
+        unitText = String(decoding: unit, as: UTF8.self)
     }
+    func notADuration() -> Diagnostic {
+        Diagnostic(column: column, "\(quoted(written())) is not a duration: <\(label())> is digits and a unit (250ms, 2s, 1m)")
+    }
+    guard digitCount > 0, !unit.contains(where: { $0 &- 48 < 10 }) else { throw notADuration() }
     guard let n = parseNumber(digits) else {
-        throw Diagnostic(column: token.column, "\(quoted(token.text)): number too large (at most 2^53)")
+        throw Diagnostic(column: column, "\(quoted(written())): number too large (at most 2^53)")
     }
     let perUnit: Int64
-    switch unit {
-    case "ms": perUnit = 1
-    case "s": perUnit = 1000
-    case "m": perUnit = 60_000
-    case "":
-        throw Diagnostic(column: token.column, "\(quoted(token.text)): a duration needs a unit: ms, s or m (for example \(n)ms)")
+    let m = UInt8(ascii: "m"), s = UInt8(ascii: "s")
+    switch unit.count {
+    case 0:
+        throw Diagnostic(column: column, "\(quoted(written())): a duration needs a unit: ms, s or m (for example \(n)ms)")
+    case 1 where lowercasedASCII(unit[0]) == s: perUnit = 1000
+    case 1 where lowercasedASCII(unit[0]) == m: perUnit = 60_000
+    case 2 where lowercasedASCII(unit[0]) == m && lowercasedASCII(unit[1]) == s: perUnit = 1
     default:
-        if unit.contains(".") || unit.contains(",") {
-            throw Diagnostic(column: token.column, "\(quoted(token.text)) is not a duration: <\(label)> is digits and a unit (250ms, 2s, 1m)")
-        }
-        throw Diagnostic(column: token.column, "\(quoted(token.text)): unknown unit \(quoted(unit)); use ms, s or m")
+        let text = unitText ?? String(decoding: unit.map(lowercasedASCII), as: UTF8.self)
+        // Characters, not bytes: a dot with a combining mark on it is not a dot.
+        if text.contains(".") || text.contains(",") { throw notADuration() }
+        throw Diagnostic(column: column, "\(quoted(written())): unknown unit \(quoted(text)); use ms, s or m")
     }
     let (ms, overflow) = Int64(n).multipliedReportingOverflow(by: perUnit)
     guard !overflow, ms <= Span.maximumMilliseconds else {
-        throw Diagnostic(column: token.column, "\(quoted(token.text)): duration too long (at most \(Span.maximumMilliseconds / 60_000)m, about 100 years)")
+        throw Diagnostic(column: column, "\(quoted(written())): duration too long (at most \(Span.maximumMilliseconds / 60_000)m, about 100 years)")
     }
     return .milliseconds(ms)
-}
-
-/// A value the grammar matched.
-public enum Argument: Hashable, Sendable {
-    case keyword(String)
-    case name(NameKind, Int)
-    case number(Int)
-    case duration(Span)
-    case flags(Set<String>)
-    case text(String)
-    case call(ProviderCall, ThreadID?)
-    case absent
-
-    var keyword: String? { if case .keyword(let k) = self { k } else { nil } }
-    var number: Int? { if case .number(let n) = self { n } else { nil } }
-    var span: Span? { if case .duration(let d) = self { d } else { nil } }
-    var text: String? { if case .text(let t) = self { t } else { nil } }
-    var handle: HandleID? { if case .name(.handle, let n) = self { HandleID(rawValue: n) } else { nil } }
-    var socket: SocketID? { if case .name(.socket, let n) = self { SocketID(rawValue: n) } else { nil } }
-    var process: ProcessID? { if case .name(.process, let n) = self { ProcessID(rawValue: n) } else { nil } }
-    var thread: ThreadID? { if case .name(.thread, let n) = self { ThreadID(rawValue: n) } else { nil } }
-    var protocolInfo: ProtocolInfoID? { if case .name(.protocolInfo, let n) = self { ProtocolInfoID(rawValue: n) } else { nil } }
 }

@@ -5,8 +5,9 @@ import WinsockModel
 /// Parsing: every command and alias, with source locations and one-line diagnostics.
 @Suite("Parser")
 struct ParserTests {
+    /// The line's last command (its columns count from the start of the line).
     func parse(_ line: String) -> Result<Command, Diagnostic> {
-        guard let piece = splitLine(line).first else { return .failure(Diagnostic(column: 0, "empty")) }
+        guard let piece = splitLine(line).last else { return .failure(Diagnostic(column: 0, "empty")) }
         return parseCommand(piece)
     }
 
@@ -57,10 +58,16 @@ struct ParserTests {
         ("WSACancelBlockingCall t3", .call(.cancelBlockingCall, thread: ThreadID(rawValue: 3), expected: nil)),
         ("on T2 close h1", .call(.close(h1), thread: ThreadID(rawValue: 2), expected: nil)),
         ("on T2 cancel", .call(.cancelBlockingCall, thread: ThreadID(rawValue: 2), expected: nil)),
-        ("close h1 => WSAEWOULDBLOCK", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "WSAEWOULDBLOCK", column: 13))),
-        ("close h1=>0", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "0", column: 11))),
+        ("close h1 => WSAEWOULDBLOCK", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "WSAEWOULDBLOCK"))),
+        ("send h1 1099511627776", .call(.send(h1, bytes: 1 << 40, overlapped: false), thread: nil, expected: nil)),
+        ("advance 52560000m", .advance(.milliseconds(3_153_600_000_000))),
+        ("set rows 9007199254740992", .set(.rows(1 << 53))),
+        ("expect h1.recvq >= 1", .expect(.value(.handle(h1, .recvq), .greaterOrEqual, "1"))),
+        ("expect s2.recvq == 0", .expect(.value(.socket(SocketID(rawValue: 2), .recvq), .equal, "0"))),
+        ("expect last >= 5", .expect(.value(.last, .greaterOrEqual, "5"))),
+        ("close h1=>0", .call(.close(h1), thread: nil, expected: InlineExpectation(value: "0"))),
         ("on T2 recv h1 5 => blocked", .call(.recv(h1, bytes: 5, overlapped: false), thread: ThreadID(rawValue: 2),
-                                            expected: InlineExpectation(value: "blocked", column: 20))),
+                                            expected: InlineExpectation(value: "blocked"))),
         ("process new", .processNew),
         ("process exit P2", .processExit(ProcessID(rawValue: 2))),
         ("thread new", .threadNew(nil)),
@@ -151,20 +158,57 @@ struct ParserTests {
         ("set colour on", 5, "got 'colour'"),
         ("socket stream dgram", 1, "choose stream or dgram"),
         ("socket stream stream", 15, "given twice"),
-        ("expect h1.flavour == 1", 1, "unknown path 'h1.flavour'"),
-        ("expect h1.state < 3", 1, "orders numbers only"),
-        ("expect h1.refcount", 1, "missing comparison"),
-        ("expect h1.refcount ~ 1", 1, "is not a comparison"),
-        ("expect event", 1, "missing the event"),
+        ("expect h1.flavour == 1", 8, "unknown path 'h1.flavour'"),
+        ("expect h1.state < 3", 17, "orders numbers only"),
+        ("expect h1.refcount", 19, "missing comparison"),
+        ("expect h1.refcount ~ 1", 20, "is not a comparison"),
+        ("expect event", 13, "missing the event"),
         ("process new => 0", 13, "=> follows a provider call"),
         ("close h1 =>", 10, "=> needs the expected result"),
         ("on T2 process new", 7, "'process' is not a provider call"),
         ("on T2 cancel T3", 1, "cannot name T3"),
         ("use x1", 5, "expected a process (PN) or a thread (TN), got 'x1'"),
         ("close h\u{1}", 7, "got 'h\\x01'"),
-        ("whatif undo", 1, "does not change the session"),
-        ("whatif show", 1, "does not change the session"),
-        ("whatif clsoe h1", 1, "unknown command 'clsoe'"),
+        ("whatif undo", 8, "'undo' is not allowed inside whatif"),
+        ("whatif show", 8, "'show' does not change the session"),
+        ("whatif clsoe h1", 8, "unknown command 'clsoe'"),
+        // SPEC sections 2 and 4 as amended: the limits name their range; ordering needs a number.
+        ("send h1 1099511627777", 9, "out of range for <bytes> (0–1099511627776)"),
+        ("peer s1 send 1099511627777", 14, "out of range for <bytes>"),
+        ("advance 52560001m", 9, "duration too long (at most 52560000m, about 100 years)"),
+        ("advance 3153600000001ms", 9, "duration too long"),
+        ("set net rate 9007199254740993", 14, "number too large (at most 2^53)"),
+        ("set rows 9007199254740993", 10, "number too large (at most 2^53)"),
+        ("expect s1.peer.fin > 0", 20, "orders numbers only"),
+        ("expect s1.state >= ESTABLISHED", 17, "orders numbers only"),
+        ("expect op1.notified < 1", 21, "orders numbers only"),
+        ("expect h1.recvq > many", 19, "is not a number"),
+        // expect and whatif are matched by the grammar from the line's own words: each message
+        // points at the word at fault, or just after the last word when one is missing.
+        ("expect h1.state = closed", 17, "expect h1.state: '=' is not a comparison"),
+        ("  expect   H1.STATE   =   closed", 23, "expect h1.state: '=' is not a comparison"),
+        ("expect h1.refcount ==", 22, "expect h1.refcount ==: missing value"),
+        ("expect t < soon", 12, "expect t <: 'soon' is not a number"),
+        ("expect no event", 16, "expect event: missing the event"),
+        ("expect no", 10, "expect: missing event"),
+        ("expect", 7, "expect: missing event, no or <path> <op> <value>"),
+        ("expect pi1.state == 1", 8, "unknown path 'pi1.state'"),
+        ("expect h99999999999.state == 1", 8, "number too large for a handle"),
+        ("socket; expect h1.state = closed", 25, "is not a comparison"),
+        ("whatif", 7, "whatif: missing <command>"),
+        ("whatif frob", 8, "unknown command 'frob'"),
+        ("whatif close", 13, "close: missing a handle (hN)"),
+        ("whatif close h1 h2", 17, "close: unexpected 'h2'"),
+        ("whatif socket stream dgram", 8, "choose stream or dgram"),
+        ("whatif set rows 0", 17, "'0' is out of range for <rows>"),
+        ("whatif on T2 process new", 14, "'process' is not a provider call"),
+        ("whatif on T2 cancel T3", 8, "cannot name T3"),
+        ("whatif whatif close h1", 8, "'whatif' is not allowed inside whatif"),
+        ("whatif reset", 8, "'reset' is not allowed inside whatif"),
+        ("whatif help", 8, "'help' does not change the session"),
+        // A missing word after a command written by another name is reported after that name.
+        ("WSPCloseSocket", 15, "close: missing a handle (hN)"),
+        ("process new =>0", 13, "=> follows a provider call"),
     ]
 
     @Test("invalid lines name the bad word at its column", arguments: invalid.indices)
@@ -259,5 +303,28 @@ struct CompletionTests {
         #expect(wantedNext(after: tokens("on T2")).contains(.keyword("close")))
         #expect(wantedNext(after: tokens("on T2 close")) == [.name(.handle)])
         #expect(wantedNext(after: tokens("frobnicate")).isEmpty)
+        #expect(!wantedNext(after: tokens("set net latency")).contains(.keyword("rate")), "a further failure forgets what was wanted before")
+    }
+
+    @Test func insideExpectAndWhatifFromTheGrammar() {
+        let tokens = { (s: String) in splitLine(s).first?.tokens ?? [] }
+        #expect(wantedNext(after: tokens("expect")) == [.keyword("event"), .keyword("no"), .path])
+        #expect(wantedNext(after: tokens("expect no")) == [.keyword("event")])
+        #expect(wantedNext(after: tokens("expect h1.state")) == [.comparison])
+        #expect(wantedNext(after: tokens("expect h1.state ==")) == [.value("<value>")])
+        let whatif = wantedNext(after: tokens("whatif"))
+        #expect(whatif.contains(.keyword("advance")) && whatif.contains(.keyword("close")))
+        #expect(!whatif.contains(.keyword("undo")) && !whatif.contains(.keyword("show")))
+        #expect(wantedNext(after: tokens("whatif close")) == [.name(.handle)])
+        #expect(wantedNext(after: tokens("whatif on T2 close")) == [.name(.handle)])
+        #expect(wantedNext(after: tokens("whatif on T2")).contains(.keyword("recv")))
+    }
+
+    @Test func pathCompletionsFromTheFields() {
+        let names: (NameKind) -> [String] = { kind in kind == .handle ? ["h1"] : kind == .thread ? ["T1"] : [] }
+        #expect(ExpectPath.completions(of: "", names: names) == ["last", "t", "h1.", "T1."])
+        #expect(ExpectPath.completions(of: "T1.", names: names) == ["T1.state", "T1.result"])
+        #expect(ExpectPath.completions(of: "s1.pe", names: names).contains("s1.peer.fin"))
+        #expect(ExpectPath.completions(of: "pi1.", names: names).isEmpty)
     }
 }
