@@ -14,9 +14,9 @@ import WinsockModel
 /// - A data record is split into segments of at most 1460 bytes (zero-filled), each stamped
 ///   when its last byte has left — spread evenly over [sent, arrived] by bytes, the last at
 ///   `arrived` — with PSH on the last one; the receiver acknowledges each with a pure ACK at
-///   the same instant (data has no latency, SPEC.md "Timing").
-/// - FIN (with ACK) and RST (with ACK) are stamped when sent. We acknowledge the peer's FIN
-///   when it arrives; the peer's ACK of our FIN is its `ack` record, stamped when sent.
+///   the same instant (data has no latency, docs/language.md, "Timing").
+/// - FIN (with ACK) and RST (with ACK) are stamped when sent. Each side's ACK of the other's FIN
+///   is its `ack` record, stamped when sent (ours as the peer's FIN arrives).
 /// - Records that have not arrived (`arrived` nil) are stamped at `sent` and not acknowledged.
 ///   The peer's ACK of our FIN is left out while that FIN is still in flight (its record is
 ///   logged ahead, with the instant it will leave).
@@ -26,17 +26,18 @@ import WinsockModel
 ///   microseconds (nanoseconds are truncated, order is kept).
 ///
 /// Header: magic 0xa1b2c3d4 written little-endian, version 2.4, snaplen 65535, linktype 1.
-public func pcapCapture(_ records: [WireRecord]) -> [UInt8] {
-    var writer = PcapWriter()
-    writer.writeGlobalHeader()
+public func pcapCapture(_ records: some Collection<WireRecord>) -> [UInt8] {
+    let records = Array(records)   // the world's log is chunked; the plan indexes an array
     let plan = PcapPlan(records)
-    var connections: [SocketID: TCPConnection] = [:]
+    var writer = PcapWriter(capacity: plan.byteBound)
+    writer.writeGlobalHeader()
+    var connections = plan.sockets.map { TCPConnection(socket: $0) }
     // The sequence number just past each frame-making step, by position (for its arrival).
     var ends = [UInt32?](repeating: nil, count: plan.steps.count)
-    for (index, step) in plan.steps.enumerated() {
+    for index in plan.steps.indices {
+        let step = plan.steps[index]
         // Mutated in place: no copy of the connection per step.
-        connections[step.socket, default: TCPConnection(socket: step.socket)]
-            .perform(step, at: index, plan: plan, ends: &ends, writer: &writer)
+        connections[step.connection].perform(step, at: index, plan: plan, ends: &ends, writer: &writer)
     }
     return writer.bytes
 }
@@ -47,7 +48,7 @@ let pcapMaximumSegment = 1460
 // MARK: Planning: records → timed steps
 
 /// What happens at one instant of the capture.
-private struct PcapStep {
+struct PcapStep {
     enum Action {
         /// SYN, SYN-ACK, ACK.
         case handshake
@@ -62,31 +63,41 @@ private struct PcapStep {
         case arrival(of: Int)
     }
     var time: Int64
-    var socket: SocketID
+    /// The connection's position in `PcapPlan.sockets`.
+    var connection: Int
     /// Whether we send the frame; for an arrival, whether we are the receiver.
     var fromUs: Bool
     var action: Action
 }
 
 /// The steps of a capture, in timestamp order (stable).
-private struct PcapPlan {
+struct PcapPlan {
     var steps: [PcapStep] = []
+    /// The connections, in the order of their first record; steps name them by position.
+    var sockets: [SocketID] = []
+    /// At least as many bytes as the capture will have (for reserving them at once).
+    var byteBound = PcapWriter.globalHeaderSize
 
     init(_ records: [WireRecord]) {
-        let ordered = records.enumerated()
-            .sorted { ($0.element.sent, $0.offset) < ($1.element.sent, $1.offset) }
-            .map(\.element)
+        let ordered = sendOrder(records)
+        let connection = connectionNumbers(records, ordered)
+        sockets = connection.sockets
         // The peer's ACK of our FIN is logged when the FIN leaves; it exists only once the FIN arrived.
-        var finArrived: Set<SocketID> = []
-        for r in ordered where r.direction == .toPeer && r.kind == .fin && r.arrived != nil {
-            finArrived.insert(r.socket)
+        var finArrived = [Bool](repeating: false, count: sockets.count)
+        for (n, i) in ordered.enumerated() {
+            let r = records[i]
+            if r.direction == .toPeer && r.kind == .fin && r.arrived != nil { finArrived[connection.ofRecord[n]] = true }
         }
+        // Each connection may get a synthesized handshake.
+        byteBound += sockets.count * PcapWriter.handshakeBound
         var planned: [PcapStep] = []
         planned.reserveCapacity(records.count * 3)
-        for r in ordered {
-            let s = r.socket, fromUs = r.direction == .toPeer, sent = r.sent.nanoseconds
+        for (n, i) in ordered.enumerated() {
+            let r = records[i], c = connection.ofRecord[n]
+            let fromUs = r.direction == .toPeer, sent = r.sent.nanoseconds
             func add(_ time: Int64, _ fromUs: Bool, _ action: PcapStep.Action) {
-                planned.append(PcapStep(time: time, socket: s, fromUs: fromUs, action: action))
+                planned.append(PcapStep(time: time, connection: c, fromUs: fromUs, action: action))
+                byteBound += PcapWriter.bound(of: action)
             }
             switch r.kind {
             case .handshake:
@@ -113,34 +124,83 @@ private struct PcapPlan {
                 add(sent, fromUs, .fin)
                 if let arrived = r.arrived?.nanoseconds {
                     add(arrived, !fromUs, .arrival(of: planned.count - 1))
-                    if !fromUs { add(arrived, true, .ack(synthesized: true)) }
                 }
             case .rst:
                 add(sent, fromUs, .rst)
                 if let arrived = r.arrived?.nanoseconds { add(arrived, !fromUs, .arrival(of: planned.count - 1)) }
             case .ack:
-                guard r.arrived != nil || finArrived.contains(s) else { continue }
+                // Ours (of the peer's FIN) is sent as the FIN arrives; the peer's (of our FIN)
+                // once our FIN reached it.
+                guard fromUs || r.arrived != nil || finArrived[c] else { continue }
                 add(sent, fromUs, .ack(synthesized: false))
             }
         }
-        // Stable: ties keep the planned order (a segment, then its arrival, then its ACK).
-        let order = planned.indices.sorted { (planned[$0].time, $0) < (planned[$1].time, $1) }
-        var position = [Int](repeating: 0, count: planned.count)
-        for (at, original) in order.enumerated() { position[original] = at }
-        steps = order.map { i in
-            var step = planned[i]
-            // Arrivals name planned indices; renumber them to positions in `steps`.
-            if case .arrival(let original) = step.action { step.action = .arrival(of: position[original]) }
-            return step
-        }
+        steps = inTimeOrder(planned)
     }
+}
+
+/// The positions of the records by send time, stably. A log is mostly in that order already, so
+/// one pass checks before anything is sorted.
+func sendOrder(_ records: [WireRecord]) -> [Int] {
+    var keys = records.indices.map { TimeKey(time: records[$0].sent.nanoseconds, position: $0) }
+    if !keys.isSortedAscending { keys.sort() }
+    return keys.map(\.position)
+}
+
+/// Each connection numbered by its first record in `ordered` (positions in `records`): `sockets`
+/// by number, and `ofRecord[n]` the number of the nth record of `ordered`.
+func connectionNumbers(_ records: [WireRecord], _ ordered: [Int]) -> (sockets: [SocketID], ofRecord: [Int]) {
+    var sockets: [SocketID] = [], ofRecord: [Int] = [], numbers: [SocketID: Int] = [:]
+    ofRecord.reserveCapacity(ordered.count)
+    var last: (socket: SocketID, number: Int)? = nil
+    for i in ordered {
+        let s = records[i].socket
+        // Records of one connection mostly come together: the dictionary only when it changes.
+        if let last, last.socket == s { ofRecord.append(last.number); continue }
+        let number: Int
+        if let known = numbers[s] {
+            number = known
+        } else {
+            number = sockets.count
+            numbers[s] = number
+            sockets.append(s)
+        }
+        ofRecord.append(number)
+        last = (s, number)
+    }
+    return (sockets, ofRecord)
+}
+
+/// The steps by time, stably (ties keep the planned order: a segment, then its arrival, then
+/// its ACK), arrivals renumbered to the new positions. Planned steps are mostly in time order
+/// already: then they are returned as they are.
+func inTimeOrder(_ planned: [PcapStep]) -> [PcapStep] {
+    var keys = planned.indices.map { TimeKey(time: planned[$0].time, position: $0) }
+    guard !keys.isSortedAscending else { return planned }
+    keys.sort()
+    var position = [Int](repeating: 0, count: planned.count)
+    for (at, key) in keys.enumerated() { position[key.position] = at }
+    return keys.map { key in
+        var step = planned[key.position]
+        // Arrivals name planned indices; renumber them to positions in the result.
+        if case .arrival(let original) = step.action { step.action = .arrival(of: position[original]) }
+        return step
+    }
+}
+
+/// An instant and a position that breaks ties, for stable sorting.
+struct TimeKey: Comparable {
+    var time: Int64
+    var position: Int
+
+    static func < (a: TimeKey, b: TimeKey) -> Bool { (a.time, a.position) < (b.time, b.position) }
 }
 
 // MARK: TCP state per connection
 
 /// One socket's connection as the capture sees it: each side's next sequence number, how far
 /// it has received the other side's stream, and whether a reset ended it.
-private struct TCPConnection {
+struct TCPConnection {
     struct Side {
         var next: UInt32
         var received: UInt32 = 0
@@ -230,129 +290,4 @@ private struct TCPConnection {
         writer.writeFrame(segment, at: time)
         return side.next
     }
-}
-
-// MARK: Frames
-
-private struct TCPFlags: OptionSet {
-    let rawValue: UInt8
-    static let fin = TCPFlags(rawValue: 0x01)
-    static let syn = TCPFlags(rawValue: 0x02)
-    static let rst = TCPFlags(rawValue: 0x04)
-    static let psh = TCPFlags(rawValue: 0x08)
-    static let ack = TCPFlags(rawValue: 0x10)
-}
-
-private struct TCPSegment {
-    var fromUs: Bool
-    var ourPort: UInt16
-    var seq: UInt32
-    var ack: UInt32
-    var flags: TCPFlags
-    var payload: Int
-    var ipID: UInt16
-}
-
-/// Appends pcap records to a byte buffer.
-private struct PcapWriter {
-    var bytes: [UInt8] = []
-
-    static let ourMAC: [UInt8] = [0x02, 0, 0, 0, 0, 0x01]
-    static let peerMAC: [UInt8] = [0x02, 0, 0, 0, 0, 0x02]
-    static let ourIP: [UInt8] = [127, 0, 0, 1]
-    static let peerIP: [UInt8] = [127, 0, 0, 2]
-    static let peerPort: UInt16 = 80
-    /// One segment's payload (copied in one go: appending zeros one by one is slow unoptimized).
-    static let zeros = [UInt8](repeating: 0, count: pcapMaximumSegment)
-
-    mutating func writeGlobalHeader() {
-        appendLE32(0xa1b2_c3d4)
-        appendLE16(2)
-        appendLE16(4)
-        appendLE32(0) // thiszone
-        appendLE32(0) // sigfigs
-        appendLE32(65535) // snaplen
-        appendLE32(1) // LINKTYPE_ETHERNET
-    }
-
-    mutating func writeFrame(_ s: TCPSegment, at nanoseconds: Int64) {
-        let hasMSS = s.flags.contains(.syn)
-        let tcpHeader = hasMSS ? 24 : 20
-        let ipLength = 20 + tcpHeader + s.payload
-        let frameLength = 14 + ipLength
-        let seconds = nanoseconds / 1_000_000_000
-        appendLE32(UInt32(clamping: seconds))
-        appendLE32(UInt32((nanoseconds % 1_000_000_000) / 1000))
-        appendLE32(UInt32(frameLength))
-        appendLE32(UInt32(frameLength))
-
-        // Ethernet II
-        bytes += s.fromUs ? PcapWriter.peerMAC : PcapWriter.ourMAC
-        bytes += s.fromUs ? PcapWriter.ourMAC : PcapWriter.peerMAC
-        appendBE16(0x0800)
-
-        // IPv4, no options, don't fragment, TTL 64, TCP
-        let (src, dst) = s.fromUs ? (PcapWriter.ourIP, PcapWriter.peerIP) : (PcapWriter.peerIP, PcapWriter.ourIP)
-        let ipStart = bytes.count
-        bytes += [0x45, 0x00]
-        appendBE16(UInt16(ipLength))
-        appendBE16(s.ipID)
-        appendBE16(0x4000)
-        bytes += [64, 6, 0, 0]
-        bytes += src
-        bytes += dst
-        let ipSum = internetChecksum(bytes[ipStart..<bytes.count])
-        bytes[ipStart + 10] = UInt8(ipSum >> 8)
-        bytes[ipStart + 11] = UInt8(ipSum & 0xff)
-
-        // TCP
-        let (sport, dport) = s.fromUs ? (s.ourPort, PcapWriter.peerPort) : (PcapWriter.peerPort, s.ourPort)
-        let tcpStart = bytes.count
-        appendBE16(sport)
-        appendBE16(dport)
-        appendBE32(s.seq)
-        appendBE32(s.ack)
-        bytes.append(UInt8(tcpHeader / 4) << 4)
-        bytes.append(s.flags.rawValue)
-        appendBE16(65535) // window
-        appendBE16(0) // checksum, filled below
-        appendBE16(0) // urgent pointer
-        if hasMSS { bytes += [2, 4]; appendBE16(UInt16(pcapMaximumSegment)) }
-
-        // The checksum covers the pseudo-header (addresses, protocol, TCP length), the header
-        // and the payload; the payload is all zeros, which add nothing to a ones' complement sum.
-        let tcpLength = tcpHeader + s.payload
-        let pseudo: [UInt8] = src + dst + [0, 6, UInt8(tcpLength >> 8), UInt8(tcpLength & 0xff)]
-        let tcpSum = internetChecksum(bytes[tcpStart..<bytes.count], seed: onesComplementSum(pseudo[...]))
-        bytes[tcpStart + 16] = UInt8(tcpSum >> 8)
-        bytes[tcpStart + 17] = UInt8(tcpSum & 0xff)
-        bytes.append(contentsOf: PcapWriter.zeros[0..<s.payload])
-    }
-
-    mutating func appendLE16(_ v: UInt16) { bytes += [UInt8(v & 0xff), UInt8(v >> 8)] }
-    mutating func appendLE32(_ v: UInt32) {
-        bytes += [UInt8(v & 0xff), UInt8((v >> 8) & 0xff), UInt8((v >> 16) & 0xff), UInt8(v >> 24)]
-    }
-    mutating func appendBE16(_ v: UInt16) { bytes += [UInt8(v >> 8), UInt8(v & 0xff)] }
-    mutating func appendBE32(_ v: UInt32) {
-        bytes += [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)]
-    }
-}
-
-/// The 16-bit ones' complement sum of big-endian words (an odd last byte is padded with zero).
-private func onesComplementSum(_ data: ArraySlice<UInt8>, seed: UInt32 = 0) -> UInt32 {
-    var sum = seed
-    var i = data.startIndex
-    while i + 1 < data.endIndex {
-        sum += UInt32(data[i]) << 8 | UInt32(data[i + 1])
-        i += 2
-    }
-    if i < data.endIndex { sum += UInt32(data[i]) << 8 }
-    while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-    return sum
-}
-
-/// RFC 1071: the ones' complement of the ones' complement sum.
-private func internetChecksum(_ data: ArraySlice<UInt8>, seed: UInt32 = 0) -> UInt16 {
-    ~UInt16(onesComplementSum(data, seed: seed))
 }

@@ -4,7 +4,11 @@ public struct Table: Hashable, Sendable {
     public struct Column: Hashable, Sendable {
         public var name: String
         public var alignsRight: Bool
-        public init(_ name: String, alignsRight: Bool = false) { self.name = name; self.alignsRight = alignsRight }
+        /// A shorter header for a narrow terminal (`help columns` lists both).
+        public var compactName: String?
+        public init(_ name: String, alignsRight: Bool = false, compactName: String? = nil) {
+            self.name = name; self.alignsRight = alignsRight; self.compactName = compactName
+        }
     }
 
     public struct Cell: Hashable, Sendable, ExpressibleByStringLiteral {
@@ -13,8 +17,10 @@ public struct Table: Hashable, Sendable {
         public var tone: Tone
         /// Changed since the previous table (marked when `set diff on`).
         public var isChanged: Bool
-        public init(_ text: String, tone: Tone = .normal, isChanged: Bool = false) {
-            self.text = text; self.tone = tone; self.isChanged = isChanged
+        /// A shorter label for a narrow terminal (`released` for `closed (just released)`).
+        public var compactText: String?
+        public init(_ text: String, tone: Tone = .normal, isChanged: Bool = false, compactText: String? = nil) {
+            self.text = text; self.tone = tone; self.isChanged = isChanged; self.compactText = compactText
         }
         public init(stringLiteral value: String) { self.init(value) }
     }
@@ -26,6 +32,9 @@ public struct Table: Hashable, Sendable {
     public var rows: [[Cell]]
     /// A line printed under the table (for example how many rows were left out).
     public var footer: String?
+    /// Text tables (a rule's markdown table): when too wide, the widest columns wrap their cells
+    /// over several lines instead of the table turning into records.
+    public var wrapsCells = false
 
     public init(title: String? = nil, columns: [Column], rows: [[Cell]], footer: String? = nil) {
         self.title = title; self.columns = columns; self.rows = rows; self.footer = footer
@@ -41,9 +50,13 @@ public struct Style: Hashable, Sendable {
     public var usesColor: Bool
     /// Mark changed cells (a `*` after the text in plain output, reverse video in colour).
     public var marksChanges: Bool
+    /// On a terminal, a table too wide for `width` first tries shorter labels and tighter spacing
+    /// before falling back to one record per block. Output to a file or pipe keeps the full names.
+    public var compactsToFit: Bool
 
-    public init(frame: Frame, width: Int, usesColor: Bool, marksChanges: Bool = false) {
+    public init(frame: Frame, width: Int, usesColor: Bool, marksChanges: Bool = false, compactsToFit: Bool = false) {
         self.frame = frame; self.width = width; self.usesColor = usesColor; self.marksChanges = marksChanges
+        self.compactsToFit = compactsToFit
     }
 }
 
@@ -70,42 +83,126 @@ enum ANSI {
 /// from the box-drawing frame).
 @inline(__always) func displayWidth(_ s: String) -> Int { s.unicodeScalars.count }
 
+/// How tightly a table is laid out: tried in this order until one fits the width.
+enum Density: CaseIterable {
+    /// Full names and labels; box cells padded on both sides, plain columns two spaces apart.
+    case full
+    /// Compact headers and labels, the same spacing.
+    case compact
+    /// Compact, box cells padded on the right only, plain columns one space apart.
+    case narrow
+    /// Compact, box cells unpadded.
+    case tight
+
+    var isCompact: Bool { self != .full }
+    /// Spaces left and right of a box cell.
+    var boxPadding: (left: Int, right: Int) {
+        switch self {
+        case .full, .compact: (1, 1)
+        case .narrow: (0, 1)
+        case .tight: (0, 0)
+        }
+    }
+    /// Spaces between plain columns.
+    var plainGap: Int {
+        switch self {
+        case .full, .compact: 2
+        case .narrow, .tight: 1
+        }
+    }
+}
+
 extension Table {
     /// The text of a cell as printed, with the plain change marker when asked.
-    func shown(_ cell: Cell, _ style: Style) -> String {
-        style.marksChanges && !style.usesColor && cell.isChanged ? cell.text + "*" : cell.text
+    func shown(_ cell: Cell, _ style: Style, _ density: Density = .full) -> String {
+        let text = density.isCompact ? cell.compactText ?? cell.text : cell.text
+        return style.marksChanges && !style.usesColor && cell.isChanged ? text + "*" : text
     }
 
-    func columnWidths(_ style: Style) -> [Int] {
-        var widths = columns.map { displayWidth($0.name) }
+    func header(_ column: Column, _ density: Density) -> String {
+        density.isCompact ? column.compactName ?? column.name : column.name
+    }
+
+    func columnWidths(_ style: Style, _ density: Density = .full) -> [Int] {
+        var widths = columns.map { displayWidth(header($0, density)) }
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count {
-                widths[i] = max(widths[i], displayWidth(shown(cell, style)))
+                widths[i] = max(widths[i], displayWidth(shown(cell, style, density)))
             }
         }
         return widths
     }
 
-    /// Renders the table: a grid when it fits in `style.width`, else one record per block.
-    public func render(_ style: Style) -> String {
-        let widths = columnWidths(style)
-        let gridWidth: Int
+    func gridWidth(_ widths: [Int], _ style: Style, _ density: Density) -> Int {
         switch style.frame {
-        case .plain: gridWidth = widths.reduce(0, +) + 2 * max(0, widths.count - 1)
-        case .box: gridWidth = widths.reduce(0, +) + 3 * widths.count + 1
+        case .plain: return widths.reduce(0, +) + density.plainGap * max(0, widths.count - 1)
+        case .box:
+            let (l, r) = density.boxPadding
+            return widths.reduce(0, +) + (l + r + 1) * widths.count + 1
         }
+    }
+
+    /// Renders the table: a grid in the first density that fits `style.width` (only the full one
+    /// off a terminal), else one record per block.
+    public func render(_ style: Style) -> String {
         var out = ""
         if let title { out += title + "\n" }
-        if gridWidth > style.width && !rows.isEmpty {
-            out += renderExpanded(style)
-        } else {
-            switch style.frame {
-            case .plain: out += renderPlain(widths, style)
-            case .box: out += renderBox(widths, style)
-            }
+        let densities: [Density] = style.compactsToFit ? Density.allCases : [.full]
+        var laidOut = false
+        if wrapsCells, let fitted = wrappedLayout(style) {
+            out += fitted
+            laidOut = true
         }
+        for density in densities where !laidOut {
+            let widths = columnWidths(style, density)
+            guard gridWidth(widths, style, density) <= style.width || rows.isEmpty else { continue }
+            switch style.frame {
+            case .plain: out += renderPlain(widths, style, density)
+            case .box: out += renderBox(widths, style, density)
+            }
+            laidOut = true
+            break
+        }
+        if !laidOut { out += renderExpanded(style) }
         if let footer { out += footer + "\n" }
         return out
+    }
+
+    /// Column widths narrowed until the grid fits (never below a column's longest word), and the
+    /// rows with their cells word-wrapped to them; nil when even that cannot fit.
+    func wrappedLayout(_ style: Style) -> String? {
+        var widths = columnWidths(style)
+        let overhead = gridWidth(widths.map { _ in 0 }, style, .full)
+        let floor = columns.indices.map { i in
+            ([header(columns[i], .full)] + rows.map { i < $0.count ? $0[i].text : "" })
+                .flatMap { $0.split(separator: " ") }.map { displayWidth(String($0)) }.max() ?? 1
+        }
+        while widths.reduce(0, +) + overhead > style.width {
+            guard let widest = widths.indices.filter({ widths[$0] > floor[$0] }).max(by: { widths[$0] < widths[$1] })
+            else { return nil }
+            widths[widest] -= 1
+        }
+        // Headers wrap too: their first lines head the columns, the rest lead the rows.
+        let headerLines = columns.indices.map { Prose.wrap(columns[$0].name, width: widths[$0], first: "", rest: "") }
+        let headerHeight = headerLines.map(\.count).max() ?? 1
+        let wrappedColumns = columns.indices.map { i in Column(headerLines[i][0], alignsRight: columns[i].alignsRight) }
+        let headerRows: [[Cell]] = (1..<max(1, headerHeight)).map { line in
+            columns.indices.map { i in Cell(line < headerLines[i].count ? headerLines[i][line] : "", tone: .dim) }
+        }
+        let wrapped = Table(title: nil, columns: wrappedColumns, rows: headerRows + rows.flatMap { row -> [[Cell]] in
+            let cellLines = columns.indices.map { i -> [String] in
+                let text = i < row.count ? row[i].text : ""
+                return Prose.wrap(text, width: widths[i], first: "", rest: "")
+            }
+            let height = cellLines.map(\.count).max() ?? 1
+            return (0..<height).map { line in
+                columns.indices.map { i in Cell(line < cellLines[i].count ? cellLines[i][line] : "", tone: i < row.count ? row[i].tone : .normal) }
+            }
+        })
+        switch style.frame {
+        case .plain: return wrapped.renderPlain(widths, style, .full)
+        case .box: return wrapped.renderBox(widths, style, .full)
+        }
     }
 
     func pad(_ text: String, _ width: Int, right: Bool) -> String {
@@ -115,44 +212,49 @@ extension Table {
         return right ? spaces + text : text + spaces
     }
 
-    func renderPlain(_ widths: [Int], _ style: Style) -> String {
+    func renderPlain(_ widths: [Int], _ style: Style, _ density: Density) -> String {
+        let gap = String(repeating: " ", count: density.plainGap)
         var out = ""
         var header = ""
         for (i, c) in columns.enumerated() {
             let last = i == columns.count - 1
-            header += last && !c.alignsRight ? c.name : pad(c.name, widths[i], right: c.alignsRight)
-            if !last { header += "  " }
+            let name = self.header(c, density)
+            header += last && !c.alignsRight ? name : pad(name, widths[i], right: c.alignsRight)
+            if !last { header += gap }
         }
         out += ANSI.paint(header, .dim, changed: false, style: style) + "\n"
         for row in rows {
             var line = ""
             for (i, c) in columns.enumerated() {
                 let cell = i < row.count ? row[i] : Cell("")
-                let text = shown(cell, style)
+                let text = shown(cell, style, density)
                 let last = i == columns.count - 1
                 let padded = last && !c.alignsRight ? text : pad(text, widths[i], right: c.alignsRight)
                 line += ANSI.paint(padded, cell.tone, changed: cell.isChanged, style: style)
-                if !last { line += "  " }
+                if !last { line += gap }
             }
+            while line.hasSuffix(" ") { line.removeLast() }   // an empty last cell leaves no trailing blanks
             out += line + "\n"
         }
         return out
     }
 
-    func renderBox(_ widths: [Int], _ style: Style) -> String {
-        func rule(_ left: String, _ mid: String, _ right: String) -> String {
-            left + widths.map { String(repeating: "─", count: $0 + 2) }.joined(separator: mid) + right + "\n"
+    func renderBox(_ widths: [Int], _ style: Style, _ density: Density) -> String {
+        let (l, r) = density.boxPadding
+        let left = String(repeating: " ", count: l), right = String(repeating: " ", count: r)
+        func rule(_ a: String, _ mid: String, _ b: String) -> String {
+            a + widths.map { String(repeating: "─", count: $0 + l + r) }.joined(separator: mid) + b + "\n"
         }
         var out = rule("┌", "┬", "┐")
         out += "│" + columns.enumerated().map { i, c in
-            " " + ANSI.paint(pad(c.name, widths[i], right: c.alignsRight), .dim, changed: false, style: style) + " "
+            left + ANSI.paint(pad(header(c, density), widths[i], right: c.alignsRight), .dim, changed: false, style: style) + right
         }.joined(separator: "│") + "│\n"
         out += rule("├", "┼", "┤")
         for row in rows {
             out += "│" + columns.enumerated().map { i, c in
                 let cell = i < row.count ? row[i] : Cell("")
-                return " " + ANSI.paint(pad(shown(cell, style), widths[i], right: c.alignsRight), cell.tone,
-                                        changed: cell.isChanged, style: style) + " "
+                return left + ANSI.paint(pad(shown(cell, style, density), widths[i], right: c.alignsRight), cell.tone,
+                                         changed: cell.isChanged, style: style) + right
             }.joined(separator: "│") + "│\n"
         }
         out += rule("└", "┴", "┘")
