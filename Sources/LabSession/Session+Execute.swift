@@ -5,37 +5,52 @@ import WinsockModel
 extension Session {
     /// Runs one parsed command and appends what it prints.
     mutating func execute(_ c: LocatedCommand, into reply: inout Reply) {
+        if let backend, let why = Session.modelOnly(c.command) {
+            refuse("\(why) has no counterpart under the \(backend.name) backend (it needs the model; `closelab` without --backend runs it)", c, into: &reply)
+            return
+        }
         switch c.command {
         case .call, .processNew, .processExit, .threadNew, .useProcess, .useThread, .peer, .advance, .set(.model):
             runWorldCommand(c, into: &reply)
         case .set(let setting):
             runSet(setting, c, into: &reply)
         case .show(let topic):
-            show(topic, c, into: &reply)
+            publishShown(c, topic, into: &reply)
         case .format(let f):
             format = f
             world.tracksChanges = f != .off
-            printedRows.removeAll()
+            forgetPrintedRows()
         case .expect(let e):
             check(e, c, into: &reply)
         case .explain:
-            publishText(c, explanation(), into: &reply)
+            publishAnswer(c, explanation(), into: &reply)
         case .source(let file):
             source(file, c, into: &reply)
         case .help(let topic):
             switch help(topic) {
-            case .success(let text): publishText(c, text, into: &reply)
-            case .failure(let message): refuse(message.text, c, into: &reply)
+            case .success(let text): publishAnswer(c, text, into: &reply)
+            case .failure(let message):
+                // The column of the topic that was not found, not of `help`.
+                let rest = c.text.drop { $0 != " " && $0 != "\t" }.drop { $0 == " " || $0 == "\t" }
+                let offset = rest.isEmpty ? 0 : c.text.count - rest.count
+                report(Diagnostic(column: c.location.column + offset, message.text), at: c.location, into: &reply)
             }
         case .reset:
+            if let live = backend {
+                switch environment.makeBackend(live.name) {
+                case .success(let fresh): useBackend(fresh)
+                case .failure(let reason):
+                    refuse("reset: cannot start a fresh \(live.name) backend: \(reason.text)", c, into: &reply)
+                    return
+                }
+            }
             world = World(settings: initialSettings)
             world.tracksChanges = format != .off
             rows = 40
-            lastEvents = []
-            explained = Explained()
             history.removeAll()
-            printedRows.removeAll()
-            finishWorldCommand(c, header: "session reset: P1/T1 at t=0ms, the settings it started with", .nothing, into: &reply)
+            forgetTransientState()
+            publishWorld(c, headline: .message("session reset: P1/T1 at t=0ms, the settings it started with"), .nothing,
+                         into: &reply)
         case .quit:
             reply.quits = true
         case .lesson(let request):
@@ -46,7 +61,7 @@ extension Session {
             undo(c, into: &reply)
         case .snapshot(let name):
             snapshots[name] = Snapshot(world: world, history: history)
-            finishQuietCommand(c, header: "snapshot \(quoted(name)) taken at t=\(world.now.milliseconds)ms (`restore \(name)` brings it back)", into: &reply)
+            publishQuiet(c, "snapshot \(quoted(name)) taken at t=\(world.now.milliseconds)ms (`restore \(name)` brings it back)", into: &reply)
         case .restore(let name):
             restore(name, c, into: &reply)
         case .whatif(let inner):
@@ -54,7 +69,66 @@ extension Session {
         case .record(let file):
             record(to: file, c, into: &reply)
         case .compare:
-            publishText(c, compareSession(), into: &reply)
+            publishAnswer(c, Prose(verbatim: compareSession()), into: &reply)
+        case .crosscheck(let file):
+            crossCheck(file, c, into: &reply)
+        }
+    }
+
+    /// What `compare` keeps of a command: its result, its events, and the rows it changed.
+    mutating func observe(result: String?, _ outcome: Outcome) {
+        observations.append(Observation(result: result, events: outcome.timedEvents.map(\.event.description),
+                                        handles: state.changedHandles(in: outcome), sockets: outcome.changedSockets))
+    }
+
+    /// Commands that work on the model only (time travel, the wire log, profiles), by name; nil for
+    /// the rest, which a live backend runs or answers itself.
+    static func modelOnly(_ command: Command) -> String? {
+        switch command {
+        case .undo: "undo"
+        case .snapshot: "snapshot"
+        case .restore: "restore"
+        case .whatif: "whatif"
+        case .trace: "trace"
+        case .compare: "compare"
+        case .crosscheck: "crosscheck (it runs its own model and kernel sessions)"
+        case .lesson(.start), .lesson(.restart): "a lesson"
+        case .call, .processNew, .processExit, .threadNew, .useProcess, .useThread, .peer, .advance, .set, .show,
+             .format, .expect, .explain, .source, .help, .reset, .quit, .lesson(.list), .lesson(.stop), .record:
+            nil
+        }
+    }
+
+    /// What a jump in the session (reset, undo, restore) leaves behind: the events `expect event`
+    /// reads, the call `explain` explains, and the rows marked as changed.
+    mutating func forgetTransientState() {
+        lastEvents = []
+        explained = Explained()
+        forgetPrintedRows()
+    }
+
+    mutating func forgetPrintedRows() {
+        printedHandles.removeAll()
+        printedSockets.removeAll()
+    }
+
+    /// Runs a command that acts on the world on a live backend instead of the model.
+    static func apply(_ command: Command, to live: any LiveBackend, control: WaitControl) throws(Refusal) -> (Outcome, String?) {
+        switch command {
+        case .call(let call, let thread, _): return (try live.perform(call, by: thread), nil)
+        case .processNew: return (try live.newProcess(), nil)
+        case .processExit(let p): return (try live.exitProcess(p), nil)
+        case .threadNew(let p): return (try live.newThread(in: p), nil)
+        case .useProcess(let p):
+            try live.use(p)
+            return (.nothing, nil)
+        case .useThread(let t):
+            try live.use(t)
+            return (.nothing, nil)
+        case .peer(let s, let action): return try live.peer(s, action)
+        case .advance(let span): return (try live.advance(by: span, control: control), nil)
+        case .set(.model(let setting)): return (try live.apply(setting), nil)
+        default: return (.nothing, nil)
         }
     }
 
@@ -82,15 +156,19 @@ extension Session {
 
     /// The line printed for a session command that acted on the world (made only when printed).
     func header(for command: Command, _ outcome: Outcome, message: String?, from: Instant) -> String {
+        let state = self.state
         switch command {
         case .processNew:
-            let t = world.processes.last?.threads.first?.description ?? "?"
-            return "\(outcome.created ?? "?") started with \(t) (WSPStartup count 1)"
+            let p = ProcessID(rawValue: state.processCount)
+            let t = state.processRow(p)?.threads.first?.description ?? "?"
+            return "\(outcome.created?.description ?? "?") started with \(t) (WSPStartup count 1)"
         case .processExit(let p): return "\(p) exited; its threads are exited"
-        case .threadNew: return "\(outcome.created ?? "?") added to \(world.threads[world.threads.count - 1].process)"
+        case .threadNew:
+            let p = state.threadRow(ThreadID(rawValue: state.threadCount))?.process.description ?? "?"
+            return "\(outcome.created?.description ?? "?") added to \(p)"
         case .useProcess, .useThread:
-            return "current: " + (world.current.map { "\(world.threads[$0.index].process)/\($0)" } ?? "none")
-        case .advance: return "t=\(from.milliseconds)ms → t=\(world.now.milliseconds)ms"
+            return "current: " + (state.currentThread.flatMap { t in state.threadRow(t).map { "\($0.process)/\(t)" } } ?? "none")
+        case .advance: return "t=\(from.milliseconds)ms → t=\(state.now.milliseconds)ms"
         case .set(.model(let setting)): return "set \(Session.describe(setting))"
         default: return message ?? ""
         }
@@ -99,64 +177,51 @@ extension Session {
     /// A command that acts on the world: apply it, remember it for undo and record, print it.
     mutating func runWorldCommand(_ c: LocatedCommand, into reply: inout Reply) {
         let issuer: ThreadID?
-        if case .call(_, let thread, _) = c.command { issuer = thread ?? world.current } else { issuer = nil }
-        let from = world.now
+        // Read from the world directly: `state` boxes a copy of it in an existential.
+        if case .call(_, let thread, _) = c.command {
+            issuer = thread ?? (backend.map { $0.state.currentThread } ?? world.currentThread)
+        } else {
+            issuer = nil
+        }
+        let from = backend?.state.now ?? world.now
         let outcome: Outcome
         let message: String?
         do throws(Refusal) {
-            (outcome, message) = try Session.apply(c.command, to: &world)
+            if let backend {
+                (outcome, message) = try Session.apply(c.command, to: backend, control: environment.waitControl)
+            } else {
+                (outcome, message) = try Session.apply(c.command, to: &world)
+            }
         } catch {
-            refuse(error.message, c, into: &reply)
+            report(Diagnostic(column: Session.column(naming: error, in: c), error.message), at: c.location, into: &reply)
             return
         }
+        if stepRules != nil { stepRules! += outcome.notes.map(\.rule) }
         guard case .call(let call, let thread, let expected) = c.command else {
-            history.append(HistoryEntry(command: c.command, result: nil))
+            history.append(c.text, result: nil, after: world)
+            if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
+            if observes { observe(result: nil, outcome) }
+            // Nothing is printed under `format off`, so the line is not made.
+            let line = format == .off ? "" : header(for: c.command, outcome, message: message, from: from)
             switch c.command {
-            case .useProcess, .useThread:
-                finishQuietCommand(c, header: header(for: c.command, outcome, message: message, from: from), into: &reply)
-            default:
-                let line = format == .off ? "" : header(for: c.command, outcome, message: message, from: from)
-                finishWorldCommand(c, header: line, outcome, into: &reply)
+            case .useProcess, .useThread: publishQuiet(c, line, into: &reply)
+            default: publishWorld(c, headline: .message(line), outcome, into: &reply)
             }
             return
         }
         let result = outcome.result ?? .blocked
-        history.append(HistoryEntry(command: .call(call, thread: thread, expected: nil), result: result))
-        explained = Explained(call: .init(call: call, result: result, thread: issuer, showsThread: thread != nil,
-                                          notes: outcome.notes, historyIndex: history.count - 1,
+        history.append(c.text, result: result, after: world)
+        let callLine = CallLine(call: call, result: result, thread: issuer, showsThread: thread != nil,
+                                hostError: outcome.hostError)
+        explained = Explained(call: .init(line: callLine, notes: outcome.notes, historyIndex: history.count - 1,
                                           events: outcome.timedEvents))
-        lastEvents = outcome.timedEvents
         if observes {
-            observations.append(Observation(result: result.description, events: outcome.timedEvents.map(\.event.description)))
+            observe(result: result.description, outcome)
         }
-        let header = format == .box || format == .plain
-            ? [Session.callLine(call, result: result, thread: issuer, showsThread: thread != nil)] : []
-        publish(c, call: call.name, result: result, header: header, outcome: outcome, into: &reply)
-        if let expected {
-            let passed = matches(actual: result.lastValue, .equal, expected.value, kind: .text, path: .last)
-            if !passed {
-                failedExpectations += 1
-                reply.err += "\(c.location.fileAndLine): expected \(call.apiForm) => \(expected.value), got \(result.lastValue)\n"
-            }
-        }
-    }
-
-    /// The call and its result in API form (SPEC.md section 3).
-    static func callLine(_ call: ProviderCall, result: CallResult, thread: ThreadID?, showsThread: Bool) -> String {
-        let who = showsThread ? "\(thread.map(\.description) ?? "?"): " : ""
-        switch result {
-        case .blocked:
-            return "\(thread.map(\.description) ?? "?") blocked in \(call.apiForm)"
-        case .value(let v):
-            return "\(who)\(call.apiForm) = \(v)"
-        case .pending(let op):
-            return "\(who)\(call.apiForm) = SOCKET_ERROR (WSA_IO_PENDING) → \(op)"
-        case .failure(let e):
-            switch call.name {
-            case .socket: return "\(who)\(call.apiForm) = INVALID_SOCKET (\(e))"
-            case .startup: return "\(who)\(call.apiForm) = \(e)"
-            default: return "\(who)\(call.apiForm) = SOCKET_ERROR (\(e))"
-            }
+        publishWorld(c, headline: .call(callLine), outcome, into: &reply)
+        if let expected, !matches(actual: .result(result), .equal, expected.value, path: .last) {
+            failedExpectations += 1
+            reply.items.append(.failedExpectation(origin(of: c), "expected \(call.apiForm) => \(expected.value), got \(result.lastValue)"))
         }
     }
 
@@ -168,11 +233,28 @@ extension Session {
             runWorldCommand(c, into: &reply)
         case .rows(let n):
             rows = n
-            finishQuietCommand(c, header: "rows \(n): larger tables show only the rows that changed", into: &reply)
+            publishQuiet(c, "rows \(n): larger tables show only the rows that changed", into: &reply)
         case .diff(let on):
             marksChanges = on
-            printedRows.removeAll()
-            finishQuietCommand(c, header: "diff \(on ? "on: changed cells are marked" : "off")", into: &reply)
+            forgetPrintedRows()
+            publishQuiet(c, "diff \(on ? "on: changed cells are marked" : "off")", into: &reply)
+        case .tables(let mode):
+            tablesMode = mode
+            publishQuiet(c, mode == .always ? "tables always: the tables after every command"
+                         : "tables changed: the tables only when a row changed, else one line", into: &reply)
+        case .backend(let choice):
+            switch choice {
+            case .model:
+                useBackend(nil)
+                publishQuiet(c, "backend model: a fresh session on the model", into: &reply)
+            case .linux:
+                switch environment.makeBackend(choice.rawValue) {
+                case .failure(let reason): refuse("set backend linux: \(reason.text)", c, into: &reply)
+                case .success(let live):
+                    useBackend(live)
+                    publishQuiet(c, "backend linux: a fresh session; the calls run on the kernel's loopback interface", into: &reply)
+                }
+            }
         }
     }
 
@@ -191,35 +273,6 @@ extension Session {
         }
     }
 
-    // MARK: show
-
-    mutating func show(_ topic: ShowTopic, _ c: LocatedCommand, into reply: inout Reply) {
-        switch format {
-        case .off: return
-        case .json:
-            reply.out += JSON.object(baseJSON(c, call: nil, result: nil, events: []) + fullStateJSON()).text + "\n"
-        case .box, .plain:
-            var tables: [Table] = []
-            switch topic {
-            case .handles:
-                tables.append(handleTable(changed: [], all: true, released: []))
-                if world.hasUnreferencedSockets { tables.append(socketTable(changed: [], all: true)) }
-            case .sockets: tables.append(socketTable(changed: [], all: true))
-            case .ops: tables.append(operationTable())
-            case .threads: tables += [processTable(), threadTable()]
-            case .peers: tables.append(peerTable())
-            case .all:
-                tables += [handleTable(changed: [], all: true, released: []), socketTable(changed: [], all: true),
-                           operationTable(), processTable(), threadTable(), peerTable()]
-            }
-            var text = ""
-            for t in tables {
-                text += t.rows.isEmpty ? "\(t.title ?? "handles"): none\n" : t.render(style)
-            }
-            reply.out += text + "\n"
-        }
-    }
-
     // MARK: source
 
     mutating func source(_ file: String, _ c: LocatedCommand, into reply: inout Reply) {
@@ -227,40 +280,36 @@ extension Session {
             refuse("source: nested too deeply (at most 16 files inside each other)", c, into: &reply)
             return
         }
-        switch environment.readFile(file) {
+        switch environment.openScript(file) {
         case .failure(let reason):
-            refuse("source: cannot read \(quoted(file)): \(reason.text)", c, into: &reply)
-        case .success(let bytes):
+            refuse("source: cannot read \(quotedPath(file)): \(reason.text)", c, into: &reply)
+        case .success(let lines):
             sourceDepth += 1
             defer { sourceDepth -= 1 }
-            var lineNumber = 0
-            forEachLine(bytes) { line in
-                lineNumber += 1
-                let r = run(bytes: line, file: file, line: lineNumber)
-                reply.out += r.out
-                reply.err += r.err
-                return !r.quits
-            }
+            // `quit` in the file ends that file only.
+            runScript(lines, file: file) { reply.items.append(contentsOf: $0.items); return true }
         }
     }
 }
 
-/// Calls `body` with each line of `bytes`, split at `\n` (a final line without one counts;
-/// `\r\n` is trimmed), without making an array of every line; `body` returns false to stop.
-public func forEachLine(_ bytes: [UInt8], _ body: (ArraySlice<UInt8>) -> Bool) {
-    var start = 0
-    while start < bytes.count {
-        let newline = bytes[start...].firstIndex(of: 10) ?? bytes.count
-        var end = newline
-        if end > start && bytes[end - 1] == 13 { end -= 1 }
-        guard body(bytes[start..<end]) else { return }
-        start = newline + 1
+extension Session {
+    /// Where a refusal points: at the word of the command that names the object it is about
+    /// (`use P9` → `P9`: "there is no process P9"), else at the command.
+    static func column(naming refusal: Refusal, in c: LocatedCommand) -> Int {
+        let named = Set(refusal.message.split(whereSeparator: { !$0.isLetter && !$0.isNumber }).filter(isObjectName))
+        var offset = 0
+        for (i, word) in c.text.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+            if i > 0, isObjectName(word), named.contains(word) { return c.location.column + offset }
+            offset += word.count + 1
+        }
+        return c.location.column
     }
-}
 
-/// The lines of `bytes`, as `forEachLine` finds them.
-public func splitLines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-    var lines: [ArraySlice<UInt8>] = []
-    forEachLine(bytes) { lines.append($0); return true }
-    return lines
+    /// `P2`, `T3`, `h12`, `s1`, `op4`, `pi1`: a session object's name.
+    private static func isObjectName(_ word: Substring) -> Bool {
+        let digits = word.drop(while: \.isLetter)
+        let prefix = word.prefix(word.count - digits.count)
+        return !digits.isEmpty && digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber)
+            && ["P", "T", "h", "s", "op", "pi"].contains(prefix)
+    }
 }

@@ -2,111 +2,109 @@ import LabRendering
 import LabScript
 import WinsockModel
 
-/// Turning a command's effect into text, in the current format (SPEC.md section 3).
+/// Turning what a command did into a typed report, in the format in force (docs/language.md,
+/// "What is printed"). Under `format off` nothing is laid out: no rows are read, no table built.
 extension Session {
     public var style: Style {
         Style(frame: format == .box ? .box : .plain, width: display.width, usesColor: display.usesColor,
-              marksChanges: marksChanges)
+              marksChanges: marksChanges, compactsToFit: display.isTerminal)
     }
 
-    /// A world command finished: its header, events and tables.
-    mutating func finishWorldCommand(_ c: LocatedCommand, header: @autoclosure () -> String, _ outcome: Outcome,
-                                     into reply: inout Reply) {
+    /// How reports made now are drawn.
+    var presentation: Presentation {
+        switch format {
+        case .box, .plain: .text(style)
+        case .json: .json
+        case .off: .off(style)
+        }
+    }
+
+    /// A report for `c` with the clock and profile as they are now.
+    func newReport(_ c: LocatedCommand) -> CommandReport {
+        let state = self.state
+        return CommandReport(origin: Origin(file: c.location.file, line: c.location.line, column: c.location.column),
+                             input: c.text, time: state.now, profile: state.profile)
+    }
+
+    /// A command that acted on the world (a provider call or a session command): its headline,
+    /// events and the tables after it.
+    mutating func publishWorld(_ c: LocatedCommand, headline: @autoclosure () -> CommandReport.Headline,
+                               _ outcome: Outcome, into reply: inout Reply) {
         lastEvents = outcome.timedEvents
-        if observes { observations.append(Observation(result: nil, events: outcome.timedEvents.map(\.event.description))) }
-        if !outcome.notes.isEmpty { explained.later.append((c.text, outcome.notes)) }
-        publish(c, call: nil, result: nil, header: format == .off ? [] : [header()], outcome: outcome, into: &reply)
+        if format == .off { return }
+        var r = newReport(c)
+        r.headline = headline()
+        if case .call(let line) = r.headline, line.result == .failure(.inProgress) { r.hint = inProgressHint(line.thread) }
+        r.events = outcome.timedEvents
+        r.showsEventTimes = c.command.isAdvance
+        r.created = outcome.created
+        r.tables = format == .json ? .json(jsonState(state, outcome)) : tablesAfter(state, outcome)
+        reply.items.append(.command(r, presentation))
     }
 
-    /// A command that changes no table (use, set rows, set diff).
-    mutating func finishQuietCommand(_ c: LocatedCommand, header: String, into reply: inout Reply) {
+    /// A command that changes no table (use, set rows, set diff, snapshot, record): one line.
+    mutating func publishQuiet(_ c: LocatedCommand, _ message: String, into reply: inout Reply) {
         lastEvents = []
-        switch format {
-        case .off: return
-        case .json:
-            var pairs = baseJSON(c, call: nil, result: nil, events: [])
-            pairs.append(("message", .string(header)))
-            pairs += stateJSON(changedHandles: [], changedSockets: [], changedOperations: [])
-            reply.out += JSON.object(pairs).text + "\n"
-        case .box, .plain:
-            reply.out += header + "\n\n"
-        }
+        if format == .off { return }
+        var r = newReport(c)
+        r.headline = .message(message)
+        if format == .json { r.tables = .json(jsonState(state, nil)) }
+        reply.items.append(.command(r, presentation))
     }
 
-    /// Text output (help, explain).
-    mutating func publishText(_ c: LocatedCommand, _ text: String, into reply: inout Reply) {
-        switch format {
-        case .json:
-            var pairs = baseJSON(c, call: nil, result: nil, events: [])
-            pairs.append(("text", .string(text)))
-            pairs += stateJSON(changedHandles: [], changedSockets: [], changedOperations: [])
-            reply.out += JSON.object(pairs).text + "\n"
-        case .off, .box, .plain:
-            // help and explain answer a question, so they print even with `format off`.
-            reply.out += text + (text.hasSuffix("\n") ? "" : "\n") + "\n"
-        }
+    /// An answer to a question (help, explain, compare, trace): printed even with `format off`.
+    mutating func publishAnswer(_ c: LocatedCommand, _ text: Prose, into reply: inout Reply) {
+        var r = newReport(c)
+        r.answer = text
+        if format == .json { r.tables = .json(jsonState(state, nil)) }
+        reply.items.append(.command(r, presentation))
     }
 
-    func baseJSON(_ c: LocatedCommand, call: CallName?, result: CallResult?, events: [Event]) -> [(String, JSON)] {
-        let resultJSON: JSON
-        if let result {
-            let ret: JSON
-            switch result {
-            case .value(let v): ret = .string(v.description)
-            case .blocked: ret = .string("blocked")
-            case .failure, .pending: ret = .null
-            }
-            var pairs: [(String, JSON)] = [("return", ret), ("error", result.error.map { .string($0.description) } ?? .null)]
-            if case .pending(let op) = result { pairs.append(("operation", .string(op.description))) }
-            resultJSON = .object(pairs)
+    /// `show`: whole tables.
+    mutating func publishShown(_ c: LocatedCommand, _ topic: ShowTopic, message: String? = nil, into reply: inout Reply) {
+        if format == .off { return }
+        var r = newReport(c)
+        if let message { r.headline = .message(message) }
+        r.tables = format == .json ? .json(fullJSONState(state)) : .shown(shownTables(state, topic))
+        reply.items.append(.command(r, presentation))
+    }
+
+    /// An `expect` on a path the live backend cannot observe: one line, neither pass nor failure.
+    mutating func publishUnobservable(_ c: LocatedCommand, _ why: String, into reply: inout Reply) {
+        if format == .off { return }
+        var r = newReport(c)
+        if format == .json {
+            r.expectation = ExpectationVerdict(passed: nil, message: why)
+            r.tables = .json(jsonState(state, nil))
         } else {
-            resultJSON = .object([("return", .null), ("error", .null)])
+            r.headline = .message(why)
         }
-        return [
-            ("file", .string(c.location.file)),
-            ("line", .number(c.location.line)),
-            ("input", .string(c.text)),
-            ("call", call.map { .string($0.description) } ?? .null),
-            ("result", resultJSON),
-            ("events", .array(events.map { .string($0.description) })),
-            ("time_ms", .number(Int(world.now.milliseconds))),
-            ("profile", .string(world.settings.profile.description)),
-        ]
+        reply.items.append(.command(r, presentation))
     }
 
-    /// Prints one command's account: header lines, events (with their instants during `advance`),
-    /// the handle table and, when an orphan exists, the sockets table.
-    mutating func publish(_ c: LocatedCommand, call: CallName?, result: CallResult?, header: [String],
-                          outcome: Outcome, into reply: inout Reply) {
-        switch format {
-        case .off:
-            return
-        case .json:
-            var pairs = baseJSON(c, call: call, result: result, events: outcome.events)
-            if call == nil, let message = header.first { pairs.append(("message", .string(message))) }
-            if let t = outcome.created { pairs.append(("created", .string(t))) }
-            pairs += stateJSON(changedHandles: world.changedHandles(in: outcome), changedSockets: outcome.changedSockets,
-                               changedOperations: outcome.changedOperations)
-            reply.out += JSON.object(pairs).text + "\n"
-        case .box, .plain:
-            var text = ""
-            for line in header { text += line + "\n" }
-            let timed = c.command.isAdvance
-            for e in outcome.timedEvents {
-                text += timed ? "  [t=\(e.time)] \(e.event)\n" : "  \(e.event)\n"
-            }
-            let released = Set(outcome.releasedHandles)
-            if world.handles.isEmpty {
-                text += "no handles\n"
-            } else {
-                text += handleTable(changed: world.changedHandles(in: outcome), all: false, released: released).render(style)
-            }
-            let changedSockets = outcome.changedSockets
-            if showsSocketsTable(changed: changedSockets) {
-                text += socketTable(changed: changedSockets, all: false).render(style)
-            }
-            reply.out += text + "\n"
+    /// The verdict of an `expect` line: a failure on standard error; json records every verdict.
+    mutating func publishVerdict(_ c: LocatedCommand, failure: String?, into reply: inout Reply) {
+        if let failure {
+            failedExpectations += 1
+            reply.items.append(.failedExpectation(origin(of: c), failure))
         }
+        guard format == .json else { return }
+        var r = newReport(c)
+        r.expectation = ExpectationVerdict(passed: failure == nil, message: failure)
+        r.tables = .json(jsonState(state, nil))
+        reply.items.append(.command(r, presentation))
+    }
+
+    /// The ways out for a thread whose calls fail with WSAEINPROGRESS (R24).
+    func inProgressHint(_ thread: ThreadID?) -> String? {
+        let state = self.state
+        guard let t = thread, case .blocked(let call)? = state.threadRow(t)?.state else { return nil }
+        let next = ThreadID(rawValue: state.threadCount + 1)
+        return "\(t) is blocked in \(call.name)(\(call.handle)), so its calls fail with WSAEINPROGRESS (R24). Ways out: `advance` until the call finishes, `cancel` to cancel it (R25), or `thread new` then `use \(next)` to call from another thread."
+    }
+
+    func origin(of c: LocatedCommand) -> Origin {
+        Origin(file: c.location.file, line: c.location.line, column: c.location.column)
     }
 }
 

@@ -9,16 +9,16 @@ extension Session {
             refuse("trace: there is no socket \(s)", c, into: &reply)
             return
         }
-        let records = socket.map { s in world.wire.filter { $0.socket == s } } ?? world.wire
+        let records = socket.map { s in world.wire.filter { $0.socket == s } } ?? Array(world.wire)
         guard let file else {
-            publishText(c, traceLadder(records, socket: socket, width: min(80, max(60, display.width))), into: &reply)
+            publishAnswer(c, Prose(verbatim: traceLadder(records, socket: socket, width: min(80, max(60, display.width)))), into: &reply)
             return
         }
         switch environment.writeFile(file, pcapCapture(records)) {
         case .failure(let reason):
-            refuse("trace: cannot write \(quoted(file)): \(reason.text)", c, into: &reply)
+            refuse("trace: cannot write \(quotedPath(file)): \(reason.text)", c, into: &reply)
         case .success:
-            finishQuietCommand(c, header: "wrote \(records.count) wire record\(records.count == 1 ? "" : "s") as a pcap capture to \(file) (open it with Wireshark or `tshark -r \(file)`)", into: &reply)
+            publishQuiet(c, "wrote \(records.count) wire record\(records.count == 1 ? "" : "s") as a pcap capture to \(quotedPath(file)) (open it with Wireshark or `tshark -r \(quotedPath(file))`)", into: &reply)
         }
     }
 }

@@ -4,21 +4,48 @@ import WinsockModel
 
 /// One live session: the world, the presentation settings, and what scripts need (the last
 /// events for `expect event`, the last call for `explain`, counts for the exit status).
-/// `run` takes one physical line and returns what to print; nothing here does I/O except
-/// through `Environment.readFile` (for `source`).
+/// `run` takes one physical line and returns a `Reply`: typed items the presenter draws; nothing
+/// here does I/O except through `Environment` (files for `source`, `record`, `trace --pcap`).
 public struct Session: Sendable {
     /// What the session may ask of the outside world.
     public struct Environment: Sendable {
-        /// Reads a file for `source`: its text, or a one-line reason it could not be read.
-        public var readFile: @Sendable (String) -> Result<[UInt8], TextError>
+        /// Opens a script for `source`: its lines, read as a stream, or a one-line reason it could
+        /// not be opened.
+        public var openScript: @Sendable (String) -> Result<any LineSource, TextError>
         /// Writes a file for `record` and `trace --pcap` (replacing it whole).
         public var writeFile: @Sendable (String, [UInt8]) -> Result<Void, TextError>
-        public init(readFile: @escaping @Sendable (String) -> Result<[UInt8], TextError>,
+        /// Starts a live backend by name (`linux`): the executable provides it, so the session
+        /// itself stays pure.
+        public var makeBackend: @Sendable (String) -> Result<any LiveBackend, TextError>
+        /// Lets a live backend's real-time `advance` show progress and stop on Ctrl-C.
+        public var waitControl: WaitControl
+        /// The paths that complete a partly typed one (TAB after `source`, `record`, `trace --pcap`):
+        /// whole paths, a directory ending in `/`.
+        public var listFiles: @Sendable (String) -> [String]
+        /// True once the user asked the work under way to stop (Ctrl-C): the executable wires it
+        /// to its SIGINT flag, as it does `waitControl.isInterrupted`. Long work polls it and stops
+        /// early: a line stops before its next command, a script before its next line, a replay
+        /// (`undo`, `explain`) before its next entry, `compare` before its next line. What a
+        /// stopped command leaves behind is unfinished: the caller throws it away (the prompt
+        /// puts back the session value it kept from before the line) or ends the run. Cheap: it is
+        /// asked between any two steps. Default: never.
+        public var isInterrupted: @Sendable () -> Bool
+        public init(openScript: @escaping @Sendable (String) -> Result<any LineSource, TextError>,
                     writeFile: @escaping @Sendable (String, [UInt8]) -> Result<Void, TextError> = { _, _ in
                         .failure(TextError("writing files is not available here"))
-                    }) {
-            self.readFile = readFile
+                    },
+                    makeBackend: @escaping @Sendable (String) -> Result<any LiveBackend, TextError> = { name in
+                        .failure(TextError("no live backend named \(quoted(name)) is available here"))
+                    },
+                    waitControl: WaitControl = .none,
+                    listFiles: @escaping @Sendable (String) -> [String] = { _ in [] },
+                    isInterrupted: @escaping @Sendable () -> Bool = { false }) {
+            self.listFiles = listFiles
+            self.openScript = openScript
             self.writeFile = writeFile
+            self.makeBackend = makeBackend
+            self.waitControl = waitControl
+            self.isInterrupted = isInterrupted
         }
         public static let noFiles = Environment { _ in .failure(TextError("reading files is not available here")) }
     }
@@ -27,21 +54,30 @@ public struct Session: Sendable {
     public struct Display: Hashable, Sendable {
         public var width: Int
         public var usesColor: Bool
-        public init(width: Int = 120, usesColor: Bool = false) { self.width = width; self.usesColor = usesColor }
+        /// A terminal: tables too wide for it use compact labels before they fall back to records.
+        /// A file or pipe keeps the full names (at width 120).
+        public var isTerminal: Bool
+        public init(width: Int = 120, usesColor: Bool = false, isTerminal: Bool = false) {
+            self.width = width; self.usesColor = usesColor; self.isTerminal = isTerminal
+        }
     }
 
     public internal(set) var world: World
+    /// The live backend the calls run on (`--backend linux`), or nil: the model (`world`).
+    public internal(set) var backend: (any LiveBackend)? = nil
     public internal(set) var format: OutputFormat
     public var display: Display
     public internal(set) var rows = 40
     public internal(set) var marksChanges = false
+    /// `set tables`: after every command (the default), or only when a row changed.
+    public internal(set) var tablesMode = TablesMode.always
     /// `--echo`: print each command (after the prompt) before its output.
     public var echoes = false
     /// At the prompt: a lesson then waits for Enter between steps.
     public var isInteractive = false
     public let environment: Environment
 
-    /// Counts for the exit status (SPEC.md section 4).
+    /// Counts for the exit status (docs/language.md, "Expectations").
     public internal(set) var invalidLines = 0
     public internal(set) var failedExpectations = 0
 
@@ -52,19 +88,27 @@ public struct Session: Sendable {
     var sourceDepth = 0
     /// The settings a fresh session (and `reset`, and replay) starts from.
     let initialSettings: Settings
-    /// Every command that changed the world since the start (or `reset`): `undo` replays all but
-    /// the last, `record` writes them, `compare` and `explain` replay them.
-    var history: [HistoryEntry] = []
+    /// Every command that changed the world since the start (or `reset`), with checkpoints:
+    /// `undo` and `explain` replay from the nearest one, `record` writes them, `compare` replays them.
+    var history = History()
     var snapshots: [String: Snapshot] = [:]
     /// What each command of the current line did, kept only by `compare`'s sessions.
     var observations: [Observation] = []
     var observes = false
-    /// The lesson being walked at the prompt, and its next step.
-    var lessonInProgress: (lesson: Lesson, next: Int)? = nil
+    /// The lesson being walked at the prompt: its next step, and how far the session had gone
+    /// when its last step ended (to notice the learner changed it in between).
+    var lessonInProgress: LessonProgress? = nil
+    /// The learner's own session, set aside while a lesson runs in a session of its own.
+    var userWorkspace: Workspace? = nil
+    /// The rules that fired in the lesson step running now (nil outside a step), and for each step
+    /// run, its footer's rule and the rules that fired (a test checks the footer is among them).
+    var stepRules: [RuleID]? = nil
+    var lessonFootprints: [LessonFootprint] = []
     /// Lines parsed before (a small direct-mapped cache).
     var parseCache = LineCache()
-    /// The cells of each row as last printed, for marking changes (`set diff on`).
-    var printedRows: [String: [String]] = [:]
+    /// Each row as it was last printed, for marking changed cells (`set diff on`).
+    var printedHandles: [HandleID: HandleRow] = [:]
+    var printedSockets: [SocketID: SocketRow] = [:]
     let initialFormat: OutputFormat
 
     public init(format: OutputFormat, display: Display = Display(), environment: Environment = .noFiles,
@@ -79,50 +123,93 @@ public struct Session: Sendable {
         self.environment = environment
     }
 
-    /// The prompt: `[t=0ms] P1/T1> ` (the profile shows when it is not `docs`).
+    /// What the tables and expectation paths read: the model's world, or what the live backend
+    /// observed.
+    var state: any SessionState { backend?.state ?? world }
+
+    /// The prompt: `[t=0ms] P1/T1> ` (the profile shows when it is not `docs`; a live backend
+    /// shows as `(linux kernel)`).
     public var prompt: String {
+        let state = self.state
         var context = "(no process)"
-        if let t = world.current { context = "\(world.threads[t.index].process)/\(t)" }
-        let profile = world.settings.profile == .docs ? "" : " \(world.settings.profile)"
+        if let t = state.currentThread, let thread = state.threadRow(t) {
+            context = "\(thread.process)/\(t)"
+            // A blocked current thread shows where it waits (its calls fail with WSAEINPROGRESS).
+            if case .blocked(let call) = thread.state { context += " blocked in \(call.name)(\(call.handle))" }
+        }
+        let engine = backend.map { " (\($0.name) kernel)" } ?? (state.profile == .docs ? "" : " \(state.profile)")
         let lesson = lessonInProgress.map { " lesson \($0.lesson.name) \($0.next + 1)/\($0.lesson.steps.count)" } ?? ""
-        return "[t=\(world.now.milliseconds)ms] \(context)\(profile)\(lesson)> "
+        return "[t=\(state.now.milliseconds)ms] \(context)\(engine)\(lesson)> "
+    }
+
+    /// Runs the calls on a live backend from now on, in a fresh session (`--backend linux`,
+    /// `set backend linux`); nil goes back to the model.
+    public mutating func useBackend(_ live: (any LiveBackend)?) {
+        backend?.shutDown()
+        backend = live
+        world = World(settings: initialSettings)
+        world.tracksChanges = format != .off
+        history.removeAll()
+        snapshots.removeAll()
+        forgetTransientState()
+    }
+
+    /// Ends the session: a live backend closes every socket and ends its threads and helpers.
+    public mutating func shutDown() {
+        backend?.shutDown()
+        backend = nil
     }
 
     /// The exit status so far: 2 if any line was invalid, else 1 if any expectation failed, else 0.
     public var exitStatus: Int32 { invalidLines > 0 ? 2 : failedExpectations > 0 ? 1 : 0 }
 }
 
-/// A command that changed the world, and what a provider call returned.
-struct HistoryEntry: Sendable {
-    var command: Command
-    var result: CallResult?
+/// A lesson walked at the prompt.
+struct LessonProgress: Sendable {
+    var lesson: Lesson
+    var next: Int
+    /// The history's length when the last step ended.
+    var historyMark: Int
+    /// The learner was told once that they changed the lesson's session.
+    var warned = false
+}
+
+/// What a lesson sets aside while it runs in a session of its own, and gives back at its end.
+struct Workspace: Sendable {
+    var world: World
+    var history: History
+    var snapshots: [String: Snapshot]
+    var explained: Explained
+    var lastEvents: [TimedEvent]
+    var rows: Int
+}
+
+/// What one lesson step did: the rule its footer names and the rules that fired in it.
+struct LessonFootprint: Sendable {
+    var lesson: String
+    var step: Int
+    var rule: RuleID?
+    var fired: [RuleID]
 }
 
 /// A remembered session state (`snapshot NAME`).
 struct Snapshot: Sendable {
     var world: World
-    var history: [HistoryEntry]
+    var history: History
 }
 
 /// What one command did, in words that can be compared across profiles.
 struct Observation: Sendable, Equatable {
     var result: String?
     var events: [String]
+    /// The handle and socket rows the command changed (`compare` reads only these).
+    var handles: [HandleID] = []
+    var sockets: [SocketID] = []
 }
 
 /// One command of a line, parsed. Parsing is pure, so a line seen before is not parsed again
 /// (scripts repeat lines such as `advance 1ms` and `socket` a lot).
-struct ParsedPiece: Sendable {
-    var text: String
-    var column: Int
-    var parsed: Result<Command, Diagnostic>
-
-    init(_ piece: Piece) {
-        text = piece.text
-        column = piece.tokens[0].column
-        parsed = parseCommand(piece)
-    }
-}
+typealias ParsedPiece = ParsedCommand
 
 /// A direct-mapped cache of parsed lines: a line is kept the second time its slot sees it, so
 /// lines seen once cost no copy. Bounded (512 slots); a collision just replaces the slot.
@@ -159,14 +246,6 @@ struct LineCache: Sendable {
     }
 }
 
-/// What one line produced: text for stdout and for stderr, and whether `quit` ended the input.
-public struct Reply: Sendable {
-    public var out = ""
-    public var err = ""
-    public var quits = false
-    public init() {}
-}
-
 /// A one-line reason, where a result can fail with plain text.
 public struct TextError: Error, Hashable, Sendable {
     public let text: String
@@ -175,10 +254,8 @@ public struct TextError: Error, Hashable, Sendable {
 
 struct Explained: Sendable {
     struct Call: Sendable {
-        var call: ProviderCall
-        var result: CallResult
-        var thread: ThreadID?
-        var showsThread: Bool
+        /// The call, its result and who made it, as its call line printed them.
+        var line: CallLine
         var notes: [RuleNote]
         /// Its place in the history (replaying up to it gives the world it ran in).
         var historyIndex: Int
@@ -195,20 +272,15 @@ extension Session {
     public mutating func run(bytes: ArraySlice<UInt8>, file: String, line: Int) -> Reply {
         let hash = LineCache.hash(bytes)
         if let parsed = parseCache.lookup(bytes, hash: hash) { return run(parsed: parsed, file: file, line: line) }
-        let pieces: [Piece]
-        if bytes.count <= maximumLineBytes, let ascii = splitASCIILine(bytes) {
-            pieces = ascii // most lines are short ASCII: split straight from the bytes
-        } else {
-            switch decodeLine(bytes) {
-            case .success(let text):
-                pieces = splitLine(text)
-            case .failure(let diagnostic):
-                var reply = Reply()
-                report(diagnostic, at: SourceLocation(file: file, line: line), into: &reply)
-                return reply
-            }
+        let parsed: [ParsedPiece]
+        switch parseLine(bytes) { // straight from the bytes: no words or pieces in between
+        case .success(let commands):
+            parsed = commands
+        case .failure(let diagnostic):
+            var reply = Reply()
+            report(diagnostic, at: SourceLocation(file: file, line: line), into: &reply)
+            return reply
         }
-        let parsed = pieces.map(ParsedPiece.init)
         parseCache.offer(bytes, hash: hash, parsed)
         return run(parsed: parsed, file: file, line: line)
     }
@@ -222,8 +294,9 @@ extension Session {
         var reply = Reply()
         if !observations.isEmpty { observations.removeAll(keepingCapacity: true) }
         for piece in pieces {
+            if environment.isInterrupted() { break }   // Ctrl-C: the rest of the line does not run
             let location = SourceLocation(file: file, line: line, column: piece.column)
-            if echoes && format != .json && format != .off { reply.out += prompt + piece.text + "\n" }
+            if echoes { reply.items.append(.echo(prompt: prompt, input: piece.text, presentation)) }
             switch piece.parsed {
             case .failure(let diagnostic):
                 report(diagnostic, at: location, into: &reply)
@@ -238,9 +311,8 @@ extension Session {
     /// `file:line:column: message` on stderr; the line counts as invalid.
     mutating func report(_ diagnostic: Diagnostic, at location: SourceLocation, into reply: inout Reply) {
         invalidLines += 1
-        var where_ = location
-        where_.column = diagnostic.column
-        reply.err += "\(where_): \(diagnostic.message)\n"
+        reply.items.append(.invalidLine(Origin(file: location.file, line: location.line, column: diagnostic.column),
+                                        diagnostic.message))
     }
 
     mutating func refuse(_ message: String, _ command: LocatedCommand, into reply: inout Reply) {

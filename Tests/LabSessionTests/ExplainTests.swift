@@ -42,7 +42,7 @@ struct ExplainTests {
         let (script, rule, phrase) = ExplainTests.cases[i]
         var session = Session(format: .plain)
         _ = session.run(line: script, file: "t", line: 1)
-        let text = session.explanation()
+        let text = session.explanation().plainText
         #expect(text.contains("\(rule): "), "\(script)\n\(text)")
         #expect(text.contains(phrase), "\(script)\n\(text)")
     }
@@ -50,7 +50,7 @@ struct ExplainTests {
     @Test func laterCommandsAreListedSinceTheCall() {
         var session = Session(format: .plain)
         _ = session.run(line: "socket; connect h1; send h1 1000; close h1; advance 10ms", file: "t", line: 1)
-        let text = session.explanation()
+        let text = session.explanation().plainText
         #expect(text.hasPrefix("WSPCloseSocket(h1) = 0"))
         #expect(text.contains("Since then:"))
         #expect(text.contains("advance 10ms"))
@@ -58,6 +58,6 @@ struct ExplainTests {
 
     @Test func nothingToExplainBeforeAnyCall() {
         let session = Session(format: .plain)
-        #expect(session.explanation().contains("no provider call"))
+        #expect(session.explanation().plainText.contains("no provider call"))
     }
 }

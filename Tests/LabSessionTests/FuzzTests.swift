@@ -1,4 +1,5 @@
 import Foundation
+import LabSystem
 import LabScript
 @testable import LabSession
 import Testing
@@ -69,5 +70,54 @@ struct FuzzTests {
         }
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         #expect(session.invalidLines > 0, "the fuzzer produced invalid lines")
+    }
+
+    /// Files under fuzz (`make fuzz` runs it long): `source`, `record`, `trace --pcap` and `compare`
+    /// with random paths inside a temporary directory, written with the program's own safe writer.
+    /// Every file outside that directory stays exactly as it was.
+    @Test(arguments: [11, 12])
+    func filesStayInsideTheirDirectory(seed: Int) throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("closelab-fuzz-\(getpid())-\(seed)")
+        let inside = root.appendingPathComponent("inside"), outside = root.appendingPathComponent("outside")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        for name in ["a.lab", "b.pcap", "inside.lab.tmp"] {
+            try "precious \(name)\n".write(to: outside.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        func snapshot() -> [String: Data] {
+            var all: [String: Data] = [:]
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: outside.path)) ?? [] {
+                all[name] = FileManager.default.contents(atPath: outside.appendingPathComponent(name).path)
+            }
+            all["<root entries>"] = Data(((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted().joined(separator: "/").utf8)
+            return all
+        }
+        let before = snapshot()
+        let environment = Session.Environment(
+            openScript: { path in
+                guard let data = FileManager.default.contents(atPath: path) else { return .failure(TextError("cannot read")) }
+                return .success(BufferLines([UInt8](data)))
+            },
+            writeFile: { path, bytes in Files.write(bytes, to: path).mapError { TextError($0.reason) } })
+        var session = Session(format: .off, environment: environment)
+        var rng = SeededGenerator(seed: UInt64(seed) &* 104_729)
+        let names = ["a.lab", "b.pcap", "x", "sub/y.lab", "sub", ".", "..", "a.lab/z", "ünï côdé.lab", "\u{1B}[2J", "inside.lab"]
+        for i in 1...(FuzzTests.iterations / 10) {
+            let path = inside.path + "/" + names[Int(rng.next() % UInt64(names.count))]
+            if rng.next() % 13 == 0 { try? FileManager.default.createDirectory(at: inside.appendingPathComponent("sub"), withIntermediateDirectories: true) }
+            let line: String
+            switch rng.next() % 7 {
+            case 0: line = "record \(path)"
+            case 1: line = "trace --pcap \(path)"
+            case 2: line = "source \(path)"
+            case 3: line = "compare"
+            default: line = FuzzTests.seeds[Int(rng.next() % UInt64(FuzzTests.seeds.count))]
+            }
+            let reply = session.run(line: line, file: "fuzz", line: i)
+            // A fresh session now and then: `compare` replays the whole history each time.
+            if reply.quits || i % 300 == 0 { session = Session(format: .off, environment: environment) }
+        }
+        #expect(snapshot() == before, "a file outside the fuzzed directory changed")
     }
 }

@@ -37,17 +37,15 @@ func runScript(bytes: [UInt8], file: String, format: OutputFormat = .plain, echo
                           environment: Session.Environment { path in
                               let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
                               guard let data = try? Data(contentsOf: url) else { return .failure(TextError("no such file")) }
-                              return .success([UInt8](data))
+                              return .success(BufferLines([UInt8](data)))
                           })
     session.echoes = echo
     var out = "", err = ""
-    var number = 0
-    for line in splitLines(bytes) {
-        number += 1
-        let reply = session.run(bytes: line, file: file, line: number)
-        out += reply.out
-        err += reply.err
-        if reply.quits { break }
+    session.runScript(BufferLines(bytes), file: file) { reply in
+        let (o, e) = reply.rendered()
+        out += o
+        err += e
+        return true
     }
     return ScriptRun(status: session.exitStatus, out: out, err: err)
 }
@@ -66,10 +64,34 @@ func checkGolden(_ text: String, _ name: String) throws {
         return
     }
     guard text != expected else { return }
-    let a = text.split(separator: "\n", omittingEmptySubsequences: false)
-    let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-    let got = line < a.count ? String(a[line]) : "<end>"
-    let want = line < b.count ? String(b[line]) : "<end>"
-    Issue.record("\(name) differs from its golden transcript at line \(line + 1):\n  got:  \(got)\n  want: \(want)")
+    Issue.record("\(name) differs from its golden transcript (RECORD=1 swift test records the new one):\n\(unifiedDiff(expected, text, name: name))")
+}
+
+/// A unified diff (`diff -u`) of the golden transcript and what the run printed, so a failure
+/// shows every changed line in context; the first differing line alone if `diff` is missing.
+func unifiedDiff(_ expected: String, _ actual: String, name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("closelab-golden-\(getpid())-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let want = dir.appendingPathComponent("want"), got = dir.appendingPathComponent("got")
+    do {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try expected.write(to: want, atomically: true, encoding: .utf8)
+        try actual.write(to: got, atomically: true, encoding: .utf8)
+        let diff = Process()
+        diff.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
+        diff.arguments = ["-u", "--label", "Golden/\(name)", "--label", "this run", want.path, got.path]
+        let pipe = Pipe()
+        diff.standardOutput = pipe
+        try diff.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        diff.waitUntilExit()
+        return String(decoding: output, as: UTF8.self)
+    } catch {
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        let gotLine = line < a.count ? String(a[line]) : "<end>"
+        let wantLine = line < b.count ? String(b[line]) : "<end>"
+        return "at line \(line + 1):\n  got:  \(gotLine)\n  want: \(wantLine)"
+    }
 }

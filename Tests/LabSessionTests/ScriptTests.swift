@@ -1,6 +1,6 @@
 import Testing
 
-/// The shared example scripts and every scenario of RULES.md run green: exit status 0.
+/// The shared example scripts and every scenario of docs/rules.md run green: exit status 0.
 @Suite("Scripts run green")
 struct ScriptTests {
     @Test("example scripts", arguments: scripts(in: "Examples"))
@@ -10,14 +10,14 @@ struct ScriptTests {
         #expect(run.err.isEmpty)
     }
 
-    @Test("RULES.md scenarios", arguments: scripts(in: "Scenarios"))
+    @Test("docs/rules.md scenarios", arguments: scripts(in: "Scenarios"))
     func scenario(_ name: String) throws {
         let run = try runScript("Scenarios", name)
         #expect(run.status == 0, "\(name) failed:\n\(run.err)")
         #expect(run.err.isEmpty)
     }
 
-    @Test("every RULES.md scenario has a script")
+    @Test("every docs/rules.md scenario has a script")
     func everyScenarioHasAScript() {
         let names = scripts(in: "Scenarios")
         for n in 1...28 {
