@@ -3,7 +3,7 @@
  *
  * Swift cannot call C variadic functions, and el_set, el_get and history are
  * variadic; each wrapper below fixes one argument list. Keep them trivial:
- * no logic lives here (LineEditor.swift has it).
+ * no logic lives here (LineEditor.swift and HistoryFile.swift have it).
  */
 #ifndef CLOSELAB_CEDITLINE_SHIM_H
 #define CLOSELAB_CEDITLINE_SHIM_H
@@ -88,14 +88,6 @@ static inline int closelab_history_string(History *h, HistEvent *ev, int op, con
 /* H_SAVE_FP. */
 static inline int closelab_history_save_fp(History *h, HistEvent *ev, FILE *fp) {
     return history(h, ev, H_SAVE_FP, fp);
-}
-
-/* H_GETSIZE: the number of entries, or -1. */
-static inline int closelab_history_count(History *h) {
-    HistEvent ev;
-    if (history(h, &ev, H_GETSIZE) == -1)
-        return -1;
-    return ev.num;
 }
 
 /* ---- terminal -------------------------------------------------------- */

@@ -17,6 +17,11 @@ struct Options {
     var lesson: String? = nil
     var listsLessons = false
     var compare: String? = nil
+    /// `--backend linux`: run the calls on the kernel's loopback instead of the model.
+    var backend: String? = nil
+    /// `--crosscheck FILE`: run FILE in the model (`--profile`, `linux` by default) and on the
+    /// kernel, command by command.
+    var crosscheck: String? = nil
 
     static let version = "closelab 0.1.0"
 
@@ -35,17 +40,25 @@ struct Options {
       -c, --command CMDS       run CMDS instead of reading files or stdin
       --format box|plain|json|off
                                output format (default: box on a terminal, plain otherwise)
-      --profile docs|windows|reactos
+      --profile docs|windows|reactos|linux
                                semantic profile (default: docs)
+      --backend model|linux    run the calls on the model (default) or, with linux, as real
+                               socket calls on the loopback interface, tables read back from the
+                               kernel (what has no Linux counterpart answers one line saying so)
       --echo                   print each command before its output
       --lesson NAME            run one lesson (narration, commands, rules) without stopping
       --list-lessons           the lessons, one name per line
       --compare FILE           run FILE under every profile; print only where they differ
+      --crosscheck FILE        run FILE in the model (--profile, default linux) and on the
+                               kernel's loopback at once; print both sides of every command,
+                               mark where they differ (exit 0 all agree, 1 they differ, 2 a line
+                               was invalid); what has no kernel counterpart reads n/a
       --bail                   stop at the first invalid line or failed expectation
       -h, --help               this help
       --version                the version
 
-    Exit status: 0 all well; 1 an expectation failed; 2 a line was invalid or a file unreadable.
+    Exit status: 0 all well; 1 an expectation failed; 2 a line was invalid or a file unreadable;
+    130 Ctrl-C stopped the script.
     Environment: CLOSELAB_HISTORY (history file, default ~/.closelab_history), NO_COLOR.
     Type `help` at the prompt for the command language.
     """
@@ -97,12 +110,26 @@ struct Options {
                 switch take() {
                 case .success(let v):
                     guard let p = Profile(rawValue: v.lowercased()) else {
-                        return .failure(TextError("--profile: \(quoted(v)) is not one of docs, windows, reactos"))
+                        return .failure(TextError("--profile: \(quoted(v)) is not one of \(Profile.allCases.map(\.rawValue).joined(separator: ", "))"))
                     }
                     o.profile = p
                 case .failure(let e): return .failure(e)
                 }
             case "--list-lessons": o.listsLessons = true
+            case "--backend":
+                switch take() {
+                case .success(let v):
+                    guard ["model", "linux"].contains(v.lowercased()) else {
+                        return .failure(TextError("--backend: \(quoted(v)) is not one of model, linux"))
+                    }
+                    o.backend = v.lowercased() == "model" ? nil : v.lowercased()
+                case .failure(let e): return .failure(e)
+                }
+            case "--crosscheck":
+                switch take() {
+                case .success(let v): o.crosscheck = v
+                case .failure(let e): return .failure(e)
+                }
             case "--lesson", "--compare":
                 switch take() {
                 case .success(let v): if flag == "--lesson" { o.lesson = v } else { o.compare = v }

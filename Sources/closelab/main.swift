@@ -1,8 +1,14 @@
 @preconcurrency import Glibc
 import LabSession
+import LabSystem
+import LinuxBackend
 
 // closelab's entry point: parse the flags, then run the prompt or the scripts.
-signal(SIGPIPE, SIG_IGN)
+Signals.ignoreBrokenPipe()
+
+// `process new` under --backend linux runs closelab again as the helper holding that process's
+// descriptors (LinuxBackend/Helper.swift); a helper never returns from here.
+if LinuxHelper.isRequested(by: CommandLine.arguments) { LinuxHelper.run(CommandLine.arguments) }
 
 switch Options.parse(Array(CommandLine.arguments.dropFirst())) {
 case .failure(let error):

@@ -18,16 +18,21 @@ struct BinaryRun {
     var outBytes: Data
 }
 
+/// The environment the binary runs in: this process's, without colour, with `extra` on top.
+func binaryEnvironment(_ extra: [String: String]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["NO_COLOR"] = "1"
+    for (k, v) in extra { env[k] = v }
+    return env
+}
+
 /// Runs the binary with arguments and stdin bytes; waits for it (with a timeout).
 func runBinary(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:],
                timeout: TimeInterval = 60) throws -> BinaryRun {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: closelabBinary)
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["NO_COLOR"] = "1"
-    for (k, v) in environment { env[k] = v }
-    process.environment = env
+    process.environment = binaryEnvironment(environment)
     let input = Pipe(), output = Pipe(), errors = Pipe()
     process.standardInput = input
     process.standardOutput = output

@@ -1,6 +1,6 @@
 // The interactive prompt, end to end: the real `closelab` binary runs in a pseudo-terminal that a
-// private tmux server provides (this process never forks a pty itself), and the tests type keys with
-// `send-keys` and read the screen with `capture-pane`.
+// private tmux server provides (TmuxSession.swift), and the tests type keys with `send-keys` and
+// read the screen with `capture-pane`. Every wait is on a condition with a deadline.
 //
 // The binary is `closelab` beside the test bundle's executable (both are built into the same
 // .build/<triple>/<configuration> directory); CLOSELAB_BINARY overrides it.
@@ -12,7 +12,8 @@ import Testing
     "Interactive prompt in a pseudo-terminal",
     .serialized,
     .enabled(if: TmuxSession.tmuxPath != nil, "tmux is not installed: skipping the pseudo-terminal prompt tests"),
-    .timeLimit(.minutes(1))
+    // Only a hung test reaches it: each wait has its own deadline (TmuxSession.patience).
+    .timeLimit(.minutes(5))
 )
 struct PromptTests {
     static let prompt = "[t=0ms] P1/T1> "
@@ -120,292 +121,121 @@ struct PromptTests {
     }
 }
 
-// MARK: - A private tmux server with one session
+extension PromptTests {
+    @Test("Ctrl-C during a long command stops it at once and leaves the session as it was")
+    func ctrlCStopsALongCommand() throws {
+        let session = try TmuxSession()
+        defer { session.tearDown() }
+        // 2000 sockets: `compare` then replays the session under every profile line by line, which
+        // takes minutes (it grows with the square of the sockets); Ctrl-C must end it at once.
+        let script = "\(session.directory)/many.lab"
+        try TmuxSession.writeFile(script, "format off\n" + String(repeating: "socket\n", count: 2000) + "format plain\n")
+        defer { unlink(script) }
+        try session.start(closelab: session.binary)
+        try session.waitForScreen("the first prompt") { $0.contains(PromptTests.prompt) }
 
-private struct TmuxFailure: Error, CustomStringConvertible {
-    let description: String
-}
-
-private final class TmuxSession {
-    /// tmux found on PATH, or nil.
-    static let tmuxPath: String? = {
-        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/tmux"
-            if access(candidate, X_OK) == 0 { return candidate }
-        }
-        return nil
-    }()
-
-    let socketName: String
-    let directory: String
-    let historyPath: String
-    let configPath: String
-    let binary: String
-    private let tmux: String
-    private var runs = 0
-
-    init() throws {
-        guard let tmux = TmuxSession.tmuxPath else { throw TmuxFailure(description: "tmux is not installed") }
-        self.tmux = tmux
-        binary = TmuxSession.closelabBinary()
-        guard access(binary, X_OK) == 0 else {
-            throw TmuxFailure(description: "no closelab binary at \(binary) (set CLOSELAB_BINARY to override)")
-        }
-        socketName = "closelab-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let base = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/closelab-prompt-XXXXXX".utf8CString)
-        guard let created = mkdtemp(&template) else {
-            throw TmuxFailure(description: "mkdtemp failed in \(base)")
-        }
-        directory = String(cString: created)
-        historyPath = "\(directory)/history"
-        configPath = "\(directory)/tmux.conf"
-        // No user configuration; a known shell and terminal type; keep dead panes to read their status.
-        try TmuxSession.writeFile(configPath, """
-            set -g default-shell /bin/sh
-            set -g default-terminal screen
-            set -g remain-on-exit on
-            set -g status off
-
-            """)
-    }
-
-    /// Starts closelab in the session (the first call creates the server; later calls replace the
-    /// pane's process). A shell runs it and prints its exit status (tmux 3.3's own pane_dead_status is
-    /// sometimes never collected), then runs `followUp` if any.
-    func start(closelab binary: String, then followUp: String? = nil) throws {
-        runs += 1
-        // The shell shares closelab's process group, so Ctrl-C reaches it too: it must survive that
-        // to print the status (a no-op trap, unlike an ignored signal, is not inherited by closelab).
-        let command = "trap : INT QUIT; env CLOSELAB_HISTORY=\(TmuxSession.quote(historyPath)) SWIFT_BACKTRACE=interactive=no EDITRC=/dev/null "
-            + "\(TmuxSession.quote(binary)); echo \"\(statusMarker)$?\""
-            + (followUp.map { "; \($0)" } ?? "")
-        if runs == 1 {
-            try tmuxCommand(["new-session", "-d", "-s", "prompt", "-x", "100", "-y", "30", command])
-        } else {
-            try tmuxCommand(["respawn-pane", "-k", "-t", "prompt", command])
-        }
-    }
-
-    /// Printed with closelab's exit status after the current run.
-    var statusMarker: String { "closelab-run-\(runs)-status=" }
-
-    /// Waits for the current run of closelab to end; returns its exit status.
-    func waitForExit(_ what: String) throws -> Int? {
-        let marker = statusMarker
-        let screen = try waitForScreen(what) { $0.contains(marker) }
-        return TmuxSession.status(after: marker, in: screen)
-    }
-
-    /// The number after `marker` at the start of a line of `screen`.
-    static func status(after marker: String, in screen: String) -> Int? {
-        guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix(marker) }) else { return nil }
-        return Int(line.dropFirst(marker.count).prefix(while: { $0.isNumber }))
-    }
-
-    func type(_ text: String) throws { try tmuxCommand(["send-keys", "-t", "prompt", "-l", text]) }
-    func press(_ key: String) throws { try tmuxCommand(["send-keys", "-t", "prompt", key]) }
-
-    func screen() throws -> String {
-        try tmuxCommand(["capture-pane", "-p", "-J", "-t", "prompt"])
-    }
-
-    func paneIsDead() throws -> Bool {
-        try tmuxCommand(["display-message", "-p", "-t", "prompt", "#{pane_dead}"]).hasPrefix("1")
-    }
-
-    /// The closelab process: the pane's shell's child (or the pane process itself after exec).
-    func closelabProcess() -> pid_t? {
-        guard let text = try? tmuxCommand(["display-message", "-p", "-t", "prompt", "#{pane_pid}"]),
-              let shell = Int32(TmuxSession.trimmed(text)) else { return nil }
-        let children = TmuxSession.readFile("/proc/\(shell)/task/\(shell)/children") ?? ""
-        return children.split(separator: " ").compactMap { Int32($0) }.first
-    }
-
-    /// Polls the screen until `condition` holds; fails with the screen after 8 s.
-    @discardableResult
-    func waitForScreen(_ what: String, _ condition: (String) -> Bool) throws -> String {
-        var last = ""
-        let deadline = TmuxSession.now() + 8
-        while TmuxSession.now() < deadline {
-            last = try screen()
-            if condition(last) { return last }
-            usleep(20_000)
-        }
-        throw TmuxFailure(description: "timed out waiting for \(what); the screen was:\n\(last)")
-    }
-
-    func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
-        let deadline = TmuxSession.now() + 8
-        while TmuxSession.now() < deadline {
-            if try condition() { return }
-            usleep(20_000)
-        }
-        let last = (try? screen()) ?? ""
-        throw TmuxFailure(description: "timed out waiting until \(what); the screen was:\n\(last)")
-    }
-
-    /// Kills the private server and removes the temporary files.
-    func tearDown() {
-        // The server's and the panes' processes, in case kill-server leaves any behind.
-        let server = (try? tmuxCommand(["display-message", "-p", "#{pid}"])).flatMap {
-            pid_t(TmuxSession.trimmed($0))
-        }
-        let panes = ((try? tmuxCommand(["list-panes", "-a", "-F", "#{pane_pid}"])) ?? "")
-            .split(separator: "\n").compactMap { pid_t($0) }
-        let socket = (try? tmuxCommand(["display-message", "-p", "#{socket_path}"])).map(TmuxSession.trimmed)
-        _ = try? tmuxCommand(["kill-server"])
-        let processes = (server.map { [$0] } ?? []) + panes
-        let deadline = TmuxSession.now() + 2
-        while processes.contains(where: TmuxSession.isRunning) && TmuxSession.now() < deadline {
-            usleep(20_000)
-        }
-        for process in processes where TmuxSession.isRunning(process) { kill(process, SIGKILL) }
-        if let socket, !socket.isEmpty { unlink(socket) }   // tmux leaves its socket file behind
-        for name in [historyPath, configPath] { unlink(name) }
-        rmdir(directory)
-    }
-
-    // MARK: Helpers
-
-    @discardableResult
-    private func tmuxCommand(_ arguments: [String]) throws -> String {
-        let result = try TmuxSession.run([tmux, "-L", socketName, "-f", configPath] + arguments)
-        guard result.status == 0 else {
-            throw TmuxFailure(description: "tmux \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.output)")
-        }
-        return result.output
-    }
-
-    /// True while `process` exists and is not a zombie.
-    static func isRunning(_ process: pid_t) -> Bool {
-        guard let status = readFile("/proc/\(process)/stat"),
-              let close = status.lastIndex(of: ")") else { return false }
-        let state = status[status.index(after: close)...].drop(while: { $0 == " " }).first
-        return state != nil && state != "Z" && state != "X"
-    }
-
-    static func lastLine(of screen: String) -> String {
-        screen.split(separator: "\n").last(where: { !$0.allSatisfy { $0 == " " } })
-            .map { TmuxSession.trimmed(String($0)) } ?? ""
-    }
-
-    static func closelabBinary() -> String {
-        if let override = getenv("CLOSELAB_BINARY"), override.pointee != 0 {
-            return String(cString: override)
-        }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard length > 0 else { return "closelab" }
-        let executable = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var directory = executable.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        // The runner may sit inside a <bin>/closelabPackageTests.xctest bundle directory.
-        if directory.last?.hasSuffix(".xctest") == true { directory = directory.dropLast() }
-        return directory.joined(separator: "/") + "/closelab"
-    }
-
-    /// `text` without trailing blanks and newlines.
-    static func trimmed(_ text: String) -> String {
-        var text = text
-        while let last = text.last, last == " " || last == "\n" { text.removeLast() }
-        return text
-    }
-
-    static func quote(_ text: String) -> String {
-        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    static func writeFile(_ path: String, _ text: String) throws {
-        guard let file = fopen(path, "w") else { throw TmuxFailure(description: "cannot write \(path)") }
-        fputs(text, file)
-        fclose(file)
-    }
-
-    /// Runs a program to completion; returns its status and its standard output and error together.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw TmuxFailure(description: "pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
-
-        // The server inherits this environment; TMUX (when the tests run inside tmux) is dropped.
-        var environment: [UnsafeMutablePointer<CChar>?] = []
-        var entry = environ
-        while let variable = entry.pointee {
-            if strncmp(variable, "TMUX=", 5) != 0 { environment.append(strdup(variable)) }
-            entry += 1
-        }
-        environment.append(nil)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in environment { free(pointer) }
+        try session.type("source \(script)")
+        try session.press("Enter")
+        try session.waitForScreen("the prompt after `source`") { screen in
+            screen.contains("many.lab") && TmuxSession.lastLine(of: screen) == TmuxSession.trimmed(PromptTests.prompt)
         }
 
-        // No inherited signal mask or dispositions: the calling thread (a test worker) blocks most
-        // signals, and the tmux server and its panes would inherit that, so that Ctrl-C, kill and
-        // even kill-server would not work.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in 1..<Int32(32) where signal != SIGKILL && signal != SIGSTOP { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        // The line would make h2001 before the long part.
+        try session.type("socket; compare")
+        try session.waitForScreen("the typed line") { TmuxSession.lastLine(of: $0).hasSuffix("> socket; compare") }
+        try session.press("Enter")
+        // The editor has read the line (the cursor left it) and the command is running.
+        try session.waitUntil("closelab to start the line") { try session.cursorColumn() == 0 }
+        let pressed = TmuxSession.now()
+        try session.press("C-c")
+        let screen = try session.waitForScreen("the interruption and a new prompt") { screen in
+            screen.contains("interrupted: the line was stopped; the session is as it was before it")
+                && TmuxSession.lastLine(of: screen) == TmuxSession.trimmed(PromptTests.prompt)
+        }
+        #expect(TmuxSession.now() - pressed < 10, "Ctrl-C must stop the command promptly")
+        #expect(!screen.contains("compare:"), "the unfinished comparison must not be printed:\n\(screen)")
+        #expect(try session.paneIsDead() == false, "Ctrl-C must not end closelab")
 
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, &environment)
-        Glibc.close(pipeEnds[1])
-        guard spawned == 0 else {
-            Glibc.close(pipeEnds[0])
-            throw TmuxFailure(description: "cannot run \(arguments[0]): error \(spawned)")
+        // The session is as it was before the line: its `socket` was taken back with it.
+        try session.type("expect h2000.refcount == 1; socket")
+        try session.press("Enter")
+        let after = try session.waitForScreen("the next socket") { $0.contains("WSPSocket(stream) = h") }
+        #expect(after.contains("WSPSocket(stream) = h2001"), "screen:\n\(after)")
+        #expect(!after.contains("expected h2000"), "screen:\n\(after)")
+        try session.press("C-d")
+        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+    }
+
+    @Test("After a resize the next table is laid out for the new width")
+    func resizeChangesTableWidth() throws {
+        let session = try TmuxSession()
+        defer { session.tearDown() }
+        try session.start(closelab: session.binary, arguments: ["--format", "plain"])
+        try session.waitForScreen("the first prompt") { $0.contains(PromptTests.prompt) }
+        try session.type("socket")
+        try session.press("Enter")
+        // 100 columns: the handle table is a grid.
+        try session.waitForScreen("the handle table as a grid") { $0.contains("HANDLE  PROC  SOCKET") }
+
+        try session.resize(width: 40)
+        try session.type("show handles")
+        try session.press("Enter")
+        // 40 columns: too narrow for the grid, so one record per handle.
+        try session.waitForScreen("the handle table as records") { $0.contains("-[ RECORD 1 ]") }
+
+        try session.resize(width: 100)
+        try session.press("C-l")   // a clean screen, so the next grid is the one just drawn
+        try session.waitForScreen("a clean screen") { !$0.contains("RECORD") && !$0.contains("HANDLE") }
+        try session.type("show handles")
+        try session.press("Enter")
+        let wide = try session.waitForScreen("the handle table as a grid again") { $0.contains("HANDLE  PROC  SOCKET") }
+        #expect(!wide.contains("-[ RECORD"), "screen:\n\(wide)")
+        try session.press("C-d")
+        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+    }
+
+    @Test("Two prompts sharing one history file keep both sessions' entries")
+    func concurrentPromptsShareHistory() throws {
+        let first = try TmuxSession()
+        defer { first.tearDown() }
+        let second = try TmuxSession(sharingHistoryWith: first)
+        defer { second.tearDown() }
+        try first.start(closelab: first.binary)
+        try second.start(closelab: second.binary)
+        for prompt in [first, second] {
+            try prompt.waitForScreen("the first prompt") { $0.contains(PromptTests.prompt) }
         }
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(pipeEnds[0], &chunk, chunk.count)
-            if count > 0 {
-                output += chunk[0..<count]
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                break
-            }
+        // Turn by turn, each line waited for: each save must find the other prompt's lines.
+        let turns: [(TmuxSession, String, String)] = [
+            (first, "socket", "WSPSocket(stream) = h1"),
+            (second, "process new", "P2 started"),
+            (first, "connect h1", "WSPConnect(h1) = 0"),
+            (second, "advance 1ms", "t=0ms → t=1ms"),
+        ]
+        for (prompt, line, output) in turns {
+            try prompt.type(line)
+            try prompt.press("Enter")
+            try prompt.waitForScreen("the output of `\(line)`") { $0.contains(output) }
         }
-        Glibc.close(pipeEnds[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitStatus, String(decoding: output, as: UTF8.self))
+        for prompt in [first, second] {
+            try prompt.press("C-d")
+            #expect(try prompt.waitForExit("closelab to exit after Ctrl-D") == 0)
+        }
+        let history = try #require(TmuxSession.readFile(first.historyPath), "no history file")
+        let entries = history.split(separator: "\n").map { $0.replacing("\\040", with: " ") }   // libedit's encoding of a blank
+        #expect(Array(entries.dropFirst()) == ["socket", "process new", "connect h1", "advance 1ms"],
+                "history file:\n\(history)")
+
+        // A third prompt recalls the other two's lines, newest first.
+        try second.start(closelab: second.binary)
+        try second.waitForScreen("the prompt of the third run") {
+            TmuxSession.lastLine(of: $0) == TmuxSession.trimmed(PromptTests.prompt)
+        }
+        try second.press("Up")
+        try second.press("Up")
+        try second.waitForScreen("Up Up recalled `connect h1`") { TmuxSession.lastLine(of: $0).hasSuffix("> connect h1") }
+        try second.press("C-c")
+        try second.press("C-d")
+        #expect(try second.waitForExit("the third closelab to exit") == 0)
     }
 }
-
