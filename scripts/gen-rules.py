@@ -1,77 +1,190 @@
 #!/usr/bin/env python3
-"""Generates Sources/WinsockModel/RuleText.swift from RULES.md (the contract's wording).
+"""Generates Sources/WinsockModel/RuleText.swift from docs/rules.md: the RuleID enum, one case per
+rule (R1, ..., R43a, ..., R51, in the document's order), with each rule's section and text, so
+`help R12` quotes docs/rules.md word for word and `explain` cites rules by number.
 
-Run: scripts/gen-rules.py ../shared/RULES.md > Sources/WinsockModel/RuleText.swift
-The output is committed; tests read nothing outside the repository.
+Usage, from anywhere in the repository (or `make generate`, which runs both generators):
+
+    scripts/gen-rules.py            rewrite Sources/WinsockModel/RuleText.swift from docs/rules.md
+    scripts/gen-rules.py --check    exit 1, naming the file, if the committed RuleText.swift differs
+                                    from what would be generated; exit 0 if it is up to date
+    scripts/gen-rules.py FILE       read the rules from FILE instead of docs/rules.md
+
+What it reads: under headings `## X. Title` (X a capital letter), bullets of exactly the form
+`- **R12** text...` with continuation lines indented. A blank line followed by another indented
+line starts a new paragraph (kept as one newline); an unindented line or a `###` heading ends the
+rule, so prose between rules is not part of any rule. Table lines (starting with `|`, as R7's)
+are kept one per line. Markup is removed: `**bold**`, backticks and `*emphasis*`; `\\*` stands
+for a literal asterisk (R11 and R36 keep the asterisks `help` has always printed around their
+emphasised word, so the lessons' transcripts do not change).
 """
-import re, sys
+import os, re, sys, textwrap
 
-text = open(sys.argv[1], encoding="utf-8").read()
-section = None
-rules = []  # (id, section, body)
-cur = None
-for line in text.splitlines():
-    m = re.match(r"^## ([A-L])\. (.*)$", line)
-    if m:
-        section = f"{m.group(1)}. {m.group(2)}"
-        cur = None
-        continue
-    if line.startswith("## "):
-        section = None
-        cur = None
-        continue
-    m = re.match(r"^- \*\*(R\d+a?)\*\* (.*)$", line)
-    if m and section:
-        cur = [m.group(1), section, m.group(2)]
-        rules.append(cur)
-        continue
-    if cur is not None:
-        if line.strip() == "" :
-            cur[2] += "\n"
+from generated import write_or_check
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE = os.path.join("docs", "rules.md")
+OUTPUT = os.path.join("Sources", "WinsockModel", "RuleText.swift")
+SCRIPT = "scripts/gen-rules.py"
+
+
+def parse(text):
+    """The rules as (id, section, raw body), in document order."""
+    section = None
+    rules = []
+    cur = None
+    paragraph_break = False
+    for number, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"^## ([A-Z])\. (.*)$", line)
+        if m:
+            section, cur = f"{m.group(1)}. {m.group(2).strip()}", None
             continue
-        if line.startswith("- "):
+        if line.startswith("#"):
+            if line.startswith("## ") or line.startswith("# "):
+                section = None
             cur = None
             continue
+        m = re.match(r"^- \*\*(R\d+[a-z]?)\*\* (.*)$", line)
+        if m:
+            if section is None:
+                sys.exit(f"{SCRIPT}: line {number}: {m.group(1)} is outside a `## X. Section` heading")
+            cur = [m.group(1), section, m.group(2).strip()]
+            paragraph_break = False
+            rules.append(cur)
+            continue
+        if cur is None:
+            continue
+        if line.strip() == "":
+            paragraph_break = True
+            continue
+        if not line[0].isspace():
+            cur = None  # prose after the rule, a new list, or a table of the section: not the rule's
+            continue
         stripped = line.strip()
-        if stripped.startswith("|") or cur[2].endswith("\n"):
+        if paragraph_break or stripped.startswith("|"):
             cur[2] += "\n" + stripped
         else:
             cur[2] += " " + stripped
+        paragraph_break = False
+    seen = set()
+    for rid, _, _ in rules:
+        if rid in seen:
+            sys.exit(f"{SCRIPT}: {rid} appears twice")
+        seen.add(rid)
+    if not rules:
+        sys.exit(f"{SCRIPT}: no rules found (bullets of the form `- **R12** text` under `## X. Section`)")
+    return rules
 
-def clean(s):
-    s = s.strip()
+
+LITERAL_STAR = "\x00"
+
+
+def clean(body):
+    """The rule's text as `help` prints it: no markdown markup, one newline between paragraphs."""
+    s = body.strip().replace("\\*", LITERAL_STAR)
     s = s.replace("**", "").replace("`", "")
-    s = re.sub(r"\n{2,}", "\n", s)
-    return s
+    s = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", s)
+    s = s.replace(LITERAL_STAR, "*")
+    return re.sub(r"\n{2,}", "\n", s)
+
+
+def first_sentence(body):
+    """The rule's first sentence (its first line, up to the first full stop), for the case's doc comment."""
+    first = clean(body).split("\n")[0]
+    m = re.match(r"^(.+?\.)(?=\s+[A-Z([]|$)", first)
+    return m.group(1) if m else first
+
 
 def swift_string(s):
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
-out = []
-out.append("// Generated by scripts/gen-rules.py from RULES.md. Do not edit by hand.\n")
-out.append("extension RuleID {")
-for rid, _, _ in rules:
-    out.append(f"    public static let {rid.lower()} = RuleID(\"{rid}\")")
-out.append("")
-out.append("    /// Every rule of RULES.md, in its order.")
-out.append("    public static let all: [RuleID] = [" + ", ".join("." + r[0].lower() for r in rules) + "]")
-out.append("")
-out.append("    /// The rule's section of RULES.md.")
-out.append("    public var section: String {")
-out.append("        switch name {")
-for rid, sec, _ in rules:
-    out.append(f"        case \"{rid}\": \"{swift_string(sec)}\"")
-out.append("        default: \"\"")
-out.append("        }")
-out.append("    }")
-out.append("")
-out.append("    /// The rule's text, as RULES.md words it.")
-out.append("    public var text: String {")
-out.append("        switch name {")
-for rid, _, body in rules:
-    out.append(f"        case \"{rid}\": \"{swift_string(clean(body))}\"")
-out.append("        default: \"\"")
-out.append("        }")
-out.append("    }")
-out.append("}")
-print("\n".join(out))
+
+def sort_key(rid):
+    m = re.match(r"^R(\d+)([a-z]?)$", rid)
+    return int(m.group(1)), m.group(2)
+
+
+def generate(rules, source_name):
+    cases = [(rid, rid.lower()) for rid, _, _ in rules]
+    out = [
+        f"// Generated by {SCRIPT} from {source_name}.",
+        "// Do not edit by hand; run `make generate`.",
+        "",
+        f"/// A rule of the close semantics ({source_name}), by its number: `R12`, `R43a`. `help R12`",
+        "/// prints its text, `explain` cites it, and each rule the model applies names one.",
+        "public enum RuleID: String, CaseIterable, Hashable, Comparable, Sendable, CustomStringConvertible {",
+    ]
+    for (rid, case), (_, _, body) in zip(cases, rules):
+        doc = textwrap.wrap(f"{rid}: {first_sentence(body)}", 96, break_on_hyphens=False)
+        out += [f"    /// {line}" for line in doc] + [f'    case {case} = "{rid}"']
+    out += [
+        "",
+        "    /// The rule's number as written: `R12`, `R43a`.",
+        "    public var name: String { rawValue }",
+        "",
+        "    /// The rule's number as written: `R12`, `R43a`.",
+        "    public var description: String { rawValue }",
+        "",
+        f"    /// Every rule, in the order of {source_name}.",
+        "    public static var all: [RuleID] { allCases }",
+        "",
+        "    /// Looks a rule up by its number, ignoring case (`r12`, `R43A`).",
+        "    public init?(named raw: String) {",
+        "        switch raw.lowercased() {",
+    ]
+    out += [f"        case \"{case}\": self = .{case}" for _, case in cases]
+    out += [
+        "        default: return nil",
+        "        }",
+        "    }",
+        "",
+        "    /// By number, then suffix: R43 < R43a < R44.",
+        "    public static func < (a: RuleID, b: RuleID) -> Bool { a.sortKey < b.sortKey }",
+        "",
+        "    private var sortKey: (Int, String) {",
+        "        switch self {",
+    ]
+    for rid, case in cases:
+        n, suffix = sort_key(rid)
+        out.append(f'        case .{case}: ({n}, "{suffix}")')
+    out += [
+        "        }",
+        "    }",
+        "",
+        f"    /// The rule's section of {source_name}.",
+        "    public var section: String {",
+        "        switch self {",
+    ]
+    out += [f'        case .{rid.lower()}: "{swift_string(sec)}"' for rid, sec, _ in rules]
+    out += [
+        "        }",
+        "    }",
+        "",
+        f"    /// The rule's text, as {source_name} words it (markup removed; R7's table as `|` lines).",
+        "    public var text: String {",
+        "        switch self {",
+    ]
+    out += [f'        case .{rid.lower()}: "{swift_string(clean(body))}"' for rid, _, body in rules]
+    out += [
+        "        }",
+        "    }",
+        "}",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def main(argv):
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    if any(a.startswith("-") for a in args) or len(args) > 1:
+        print(f"usage: {SCRIPT} [--check] [RULES_FILE]  (default: {SOURCE})", file=sys.stderr)
+        return 2
+    source = os.path.abspath(args[0]) if args else os.path.join(ROOT, SOURCE)
+    source_name = os.path.relpath(source, ROOT) if source.startswith(ROOT + os.sep) else source
+    with open(source, encoding="utf-8") as f:
+        rules = parse(f.read())
+    text = generate(rules, source_name.replace(os.sep, "/"))
+    return write_or_check(SCRIPT, OUTPUT, text, source_name, check, f"{len(rules)} rules from {source_name}")
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
