@@ -48,8 +48,9 @@ run: release
 build: deps
 	$(SWIFT) build
 
+# scripts/run-tests: `swift test`, with what failed repeated at the end of its output.
 test: test-deps
-	$(SWIFT) test
+	SWIFT=$(SWIFT) scripts/run-tests
 
 # The generated files are committed; `scripts/gen-rules.py --check` and `scripts/gen-lessons.py
 # --check` (run by the test suite and CI) fail when one is out of date.

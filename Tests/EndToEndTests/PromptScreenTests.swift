@@ -35,8 +35,7 @@ extension PromptTests {
         #expect(table.allSatisfy { $0.count == width && ($0.hasSuffix("│") || $0.hasSuffix("┐") || $0.hasSuffix("┤") || $0.hasSuffix("┘")) },
                 "a ragged box:\n\(table.joined(separator: "\n"))")
         #expect(lines.allSatisfy { $0.count <= 80 }, "screen:\n\(screen)")
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
     }
 
     @Test("A blocked thread shows in the prompt, and the prompt clears when it completes")
@@ -66,8 +65,7 @@ extension PromptTests {
             TmuxSession.lastLine(of: $0) == "[t=3000ms] P1/T1>"
         }
         #expect(screen.contains("WAKE T1 WSPSend = 200000"), "screen:\n\(screen)")
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
     }
 
     @Test("TAB completes lesson names, and file paths after `source`, directory by directory")
@@ -100,8 +98,7 @@ extension PromptTests {
             TmuxSession.lastLine(of: $0).hasSuffix("/scripts/unique-name.lab")
         }
         try session.press("Enter")
-        try session.waitForScreen("the script ran") { $0.contains("WSPSocket(stream) = h1") }
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        try session.waitForPrompt("the script ran", showing: "WSPSocket(stream) = h1")
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
     }
 }

@@ -34,10 +34,7 @@ struct PromptTests {
             TmuxSession.lastLine(of: $0).hasSuffix("> socket")
         }
         try session.press("Enter")
-        try session.waitForScreen("the output of `socket`") { $0.contains("WSPSocket(stream) = h1") }
-        try session.waitForScreen("a new prompt after `socket`") {
-            TmuxSession.lastLine(of: $0).hasSuffix(">")
-        }
+        try session.waitForPrompt("a new prompt after `socket`", showing: "WSPSocket(stream) = h1")
 
         // (b) Up recalls the previous command.
         try session.press("Up")
@@ -53,8 +50,7 @@ struct PromptTests {
         #expect(try session.paneIsDead() == false, "Ctrl-C must not end closelab")
 
         // (c) Ctrl-D on the empty line quits with status 0.
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
         try session.waitUntil("the pane to be dead") { try session.paneIsDead() }
 
         // (b) The history file holds the command after exit.
@@ -73,9 +69,8 @@ struct PromptTests {
         try session.waitForScreen("the first prompt") { $0.contains(PromptTests.prompt) }
         try session.type("socket")
         try session.press("Enter")
-        try session.waitForScreen("the output of `socket`") { $0.contains("WSPSocket(stream) = h1") }
-        try session.press("C-d")
-        #expect(try session.waitForExit("the first closelab to exit") == 0)
+        try session.waitForPrompt("the output of `socket`", showing: "WSPSocket(stream) = h1")
+        #expect(try session.quit("the first closelab to exit") == 0)
 
         try session.start(closelab: session.binary)
         try session.waitForScreen("the prompt of the second run") {
@@ -90,8 +85,7 @@ struct PromptTests {
         try session.waitForScreen("Ctrl-C abandoned the recalled line") {
             TmuxSession.lastLine(of: $0).hasSuffix(">")
         }
-        try session.press("C-d")
-        #expect(try session.waitForExit("the second closelab to exit") == 0)
+        #expect(try session.quit("the second closelab to exit") == 0)
     }
 
     @Test("SIGTERM and SIGHUP at the prompt restore the terminal and exit with 128 + signal",
@@ -159,11 +153,10 @@ extension PromptTests {
         // The session is as it was before the line: its `socket` was taken back with it.
         try session.type("expect h2000.refcount == 1; socket")
         try session.press("Enter")
-        let after = try session.waitForScreen("the next socket") { $0.contains("WSPSocket(stream) = h") }
+        let after = try session.waitForPrompt("the next socket", showing: "WSPSocket(stream) = h")
         #expect(after.contains("WSPSocket(stream) = h2001"), "screen:\n\(after)")
         #expect(!after.contains("expected h2000"), "screen:\n\(after)")
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
     }
 
     @Test("After a resize the next table is laid out for the new width")
@@ -175,23 +168,22 @@ extension PromptTests {
         try session.type("socket")
         try session.press("Enter")
         // 100 columns: the handle table is a grid.
-        try session.waitForScreen("the handle table as a grid") { $0.contains("HANDLE  PROC  SOCKET") }
+        try session.waitForPrompt("the handle table as a grid", showing: "HANDLE  PROC  SOCKET")
 
         try session.resize(width: 40)
         try session.type("show handles")
         try session.press("Enter")
         // 40 columns: too narrow for the grid, so one record per handle.
-        try session.waitForScreen("the handle table as records") { $0.contains("-[ RECORD 1 ]") }
+        try session.waitForPrompt("the handle table as records", showing: "-[ RECORD 1 ]")
 
         try session.resize(width: 100)
         try session.press("C-l")   // a clean screen, so the next grid is the one just drawn
         try session.waitForScreen("a clean screen") { !$0.contains("RECORD") && !$0.contains("HANDLE") }
         try session.type("show handles")
         try session.press("Enter")
-        let wide = try session.waitForScreen("the handle table as a grid again") { $0.contains("HANDLE  PROC  SOCKET") }
+        let wide = try session.waitForPrompt("the handle table as a grid again", showing: "HANDLE  PROC  SOCKET")
         #expect(!wide.contains("-[ RECORD"), "screen:\n\(wide)")
-        try session.press("C-d")
-        #expect(try session.waitForExit("closelab to exit after Ctrl-D") == 0)
+        #expect(try session.quit("closelab to exit after Ctrl-D") == 0)
     }
 
     @Test("Two prompts sharing one history file keep both sessions' entries")
@@ -215,11 +207,10 @@ extension PromptTests {
         for (prompt, line, output) in turns {
             try prompt.type(line)
             try prompt.press("Enter")
-            try prompt.waitForScreen("the output of `\(line)`") { $0.contains(output) }
+            try prompt.waitForPrompt("the output of `\(line)`", showing: output)
         }
         for prompt in [first, second] {
-            try prompt.press("C-d")
-            #expect(try prompt.waitForExit("closelab to exit after Ctrl-D") == 0)
+            #expect(try prompt.quit("closelab to exit after Ctrl-D") == 0)
         }
         let history = try #require(TmuxSession.readFile(first.historyPath), "no history file")
         let entries = history.split(separator: "\n").map { $0.replacing("\\040", with: " ") }   // libedit's encoding of a blank
@@ -235,7 +226,6 @@ extension PromptTests {
         try second.press("Up")
         try second.waitForScreen("Up Up recalled `connect h1`") { TmuxSession.lastLine(of: $0).hasSuffix("> connect h1") }
         try second.press("C-c")
-        try second.press("C-d")
-        #expect(try second.waitForExit("the third closelab to exit") == 0)
+        #expect(try second.quit("the third closelab to exit") == 0)
     }
 }

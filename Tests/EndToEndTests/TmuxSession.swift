@@ -91,6 +91,30 @@ final class TmuxSession {
         return TmuxSession.status(after: marker, in: screen)
     }
 
+    /// Waits until closelab shows its prompt again (the last line is a prompt) and the screen
+    /// contains `text`. Keys must wait for it: between two prompts the line editor has handed the
+    /// terminal back to its cooked modes, where Ctrl-D is the line discipline's end of file and is
+    /// lost when the editor takes the terminal again, and a line's history is saved only once its
+    /// command is done.
+    @discardableResult
+    func waitForPrompt(_ what: String, showing text: String = "") throws -> String {
+        try waitForScreen(what) { screen in
+            TmuxSession.isPrompt(TmuxSession.lastLine(of: screen)) && (text.isEmpty || screen.contains(text))
+        }
+    }
+
+    /// An empty prompt: `[t=…ms] P1/T1>`, or `… blocked in WSPSend(h1)>`.
+    static func isPrompt(_ line: String) -> Bool {
+        line.hasPrefix("[t=") && line.hasSuffix(">")
+    }
+
+    /// Ctrl-D once the prompt is back with an empty line; the exit status of closelab.
+    func quit(_ what: String = "closelab to exit after Ctrl-D") throws -> Int? {
+        try waitForPrompt("an empty prompt before Ctrl-D")
+        try press("C-d")
+        return try waitForExit(what)
+    }
+
     /// The number after `marker` at the start of a line of `screen`.
     static func status(after marker: String, in screen: String) -> Int? {
         guard let line = screen.split(separator: "\n").first(where: { $0.hasPrefix(marker) }) else { return nil }
