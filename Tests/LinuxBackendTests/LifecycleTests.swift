@@ -31,7 +31,7 @@ import WinsockModel
         #expect(threads.count == 2 && threads.allSatisfy { access("/proc/self/task/\($0)", F_OK) == 0 })
         lab.shutDown()
         #expect(openSocketInodes().isDisjoint(with: inodes))
-        #expect(threads.allSatisfy { access("/proc/self/task/\($0)", F_OK) != 0 })
+        #expect(threadsAreGone(threads))
         #expect(lab.ownedDescriptors.isEmpty)
         lab.shutDown()   // twice is fine
         #expect(throws: Refusal.self) { try lab.perform(.socket(.stream, nonblocking: false), by: nil) }
@@ -74,7 +74,7 @@ import WinsockModel
             let stop = MonotonicClock.now() + 100_000_000
             let interrupted = MonotonicClock.now()
             _ = try lab.advance(by: .seconds(10), control: WaitControl(isInterrupted: { MonotonicClock.now() >= stop }))
-            #expect(MonotonicClock.now() - interrupted < 1_000_000_000)
+            #expect(MonotonicClock.now() - interrupted < 5_000_000_000)   // far short of the 10 s asked, even loaded
         }
     }
 

@@ -128,3 +128,21 @@ func withLab(sourceLocation: SourceLocation = #_sourceLocation, _ body: (LinuxLa
     defer { lab.shutDown() }
     try body(lab)
 }
+
+/// Polls `condition` until it holds or `seconds` pass (a short pause between polls, never a
+/// fixed wait): whether it held.
+func eventually(seconds: Double = 20, _ condition: () -> Bool) -> Bool {
+    let deadline = MonotonicClock.now() + Int64(seconds * 1e9)
+    while !condition() {
+        guard MonotonicClock.now() < deadline else { return false }
+        usleep(5_000)
+    }
+    return true
+}
+
+/// Whether every one of `threads` (kernel thread ids of this process) is gone. A joined thread
+/// has cleared its id for pthread_join a moment before the kernel drops its /proc entry, so this
+/// polls: a loaded machine shows the gap.
+func threadsAreGone(_ threads: [Int32]) -> Bool {
+    eventually { threads.allSatisfy { access("/proc/self/task/\($0)", F_OK) != 0 } }
+}
