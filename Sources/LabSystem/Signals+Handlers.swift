@@ -15,6 +15,8 @@ final class SignalState: @unchecked Sendable {
 
     /// Ctrl-C arrived (cleared by the program).
     let interrupted = Atomic<Bool>(false)
+    /// Work stopped because of the interrupt (`Signals.stopsWork`).
+    let stoppedWork = Atomic<Bool>(false)
     /// A second Ctrl-C ends the run at once (scripts).
     let exitsOnSecondInterrupt = Atomic<Bool>(false)
     /// Ctrl-Z stopped the program while the editor was reading.

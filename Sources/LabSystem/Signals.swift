@@ -85,9 +85,22 @@ public enum Signals {
     /// enough to ask between any two steps of a long computation, and safe from any thread.
     public static var isInterrupted: Bool { signalState.interrupted.load(ordering: .acquiring) }
 
+    /// `isInterrupted`, asked by work that stops when it answers true (a long command, a script's
+    /// next line, a real-time wait): it remembers that work stopped (`hasStoppedWork`).
+    public static func stopsWork() -> Bool {
+        guard isInterrupted else { return false }
+        signalState.stoppedWork.store(true, ordering: .releasing)
+        return true
+    }
+
+    /// True once `stopsWork()` answered true since the last `clearInterrupt()`. A line none of whose
+    /// steps asked after Ctrl-C arrived ran whole, and its output is written like any other's.
+    public static var hasStoppedWork: Bool { signalState.stoppedWork.load(ordering: .acquiring) }
+
     /// Forgets an interrupt that arrived: the prompt does so before it reads a line.
     public static func clearInterrupt() {
         signalState.interrupted.store(false, ordering: .releasing)
+        signalState.stoppedWork.store(false, ordering: .releasing)
     }
 
     // MARK: The prompt

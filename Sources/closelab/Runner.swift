@@ -44,7 +44,7 @@ struct Runner {
         if let p = options.profile { settings.profile = p }
         let environment = Session.Environment(openScript: openLines, writeFile: writeWholeFile,
                                               makeBackend: Runner.makeBackend, waitControl: waitControl,
-                                              listFiles: completePath, isInterrupted: { Signals.isInterrupted })
+                                              listFiles: completePath, isInterrupted: { Signals.stopsWork() })
         var session = Session(format: format, display: Session.Display(width: width, usesColor: usesColor, isTerminal: stdoutIsTerminal),
                               environment: environment, settings: settings,
                               marksChanges: stdoutIsTerminal && (format == .box || format == .plain))
@@ -75,7 +75,7 @@ struct Runner {
     /// A live backend's real-time `advance`: Ctrl-C stops it (the SIGINT flag); on a terminal, a
     /// progress line on standard error.
     var waitControl: WaitControl {
-        let isInterrupted: @Sendable () -> Bool = { Signals.isInterrupted }
+        let isInterrupted: @Sendable () -> Bool = { Signals.stopsWork() }
         guard stdinIsTerminal && isatty(2) == 1 else { return WaitControl(isInterrupted: isInterrupted) }
         let progressLine = self.progressLine
         return WaitControl(progress: { elapsed, total in
@@ -149,8 +149,9 @@ struct Runner {
         var session = makeSession()
         let mode = ScriptMode(piecesAreLines: piecesAreLines, stopsAtFirstFailure: options.bail)
         session.runScript(lines, file: file, mode: mode) { reply in
-            // The line Ctrl-C stopped is unfinished: its reply is not written.
-            guard !Signals.isInterrupted else { return false }
+            // The line Ctrl-C stopped is unfinished: its reply is not written. A line that ran
+            // whole before anything saw the Ctrl-C is written; the script stops before the next.
+            guard !Signals.hasStoppedWork else { return false }
             write(reply)
             return true
         }
@@ -335,7 +336,9 @@ struct Runner {
                 let reply = blank && session.isInLesson ? session.continueLesson()
                     : session.run(line: text, file: "<prompt>", line: number)
                 let erasedProgress = progressLine.erase()
-                if Signals.isInterrupted {
+                // A Ctrl-C that came after the line ran whole stopped nothing: its output is
+                // written, and the next read forgets the Ctrl-C.
+                if Signals.hasStoppedWork {
                     Signals.clearInterrupt()
                     // The terminal echoed `^C` where the cursor was (unless the progress line it
                     // was on has just been erased): what follows starts below it.
