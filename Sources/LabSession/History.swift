@@ -29,8 +29,9 @@ struct History: Sendable {
 
     /// Each entry's command text, then (for a provider call) a 0 byte and its result's text.
     private var bytes: [UInt8] = []
-    /// Where each entry's bytes end.
-    private var ends: [Int] = []
+    /// Where each entry's bytes end (4 bytes each: the text of 4 G of bytes is far beyond what a
+    /// session's memory could hold in its world).
+    private var ends: [UInt32] = []
     private(set) var checkpoints: [Checkpoint] = []
     /// Commands between two checkpoints (tests make it small to exercise replays from one).
     var spacing = 1024
@@ -42,8 +43,8 @@ struct History: Sendable {
 
     /// Entry `i`: its text parsed again, without an inline expectation it was typed with.
     subscript(i: Int) -> HistoryEntry {
-        let start = i == 0 ? 0 : ends[i - 1]
-        let slice = bytes[start..<ends[i]]
+        let start = i == 0 ? 0 : Int(ends[i - 1])
+        let slice = bytes[start..<Int(ends[i])]
         let split = slice.firstIndex(of: 0)
         let command = History.command(in: slice[..<(split ?? slice.endIndex)])
         let result = split.map { String(decoding: slice[($0 + 1)...], as: UTF8.self) }
@@ -58,7 +59,7 @@ struct History: Sendable {
             bytes.append(0)
             bytes.append(contentsOf: result.lastValue.utf8)
         }
-        ends.append(bytes.count)
+        ends.append(UInt32(truncatingIfNeeded: bytes.count))
         if ends.count % spacing == 0 {
             var copy = world
             copy.tracksChanges = false
@@ -81,7 +82,7 @@ struct History: Sendable {
     mutating func removeLast() -> HistoryEntry {
         let entry = self[count - 1]
         ends.removeLast()
-        bytes.removeSubrange((ends.last ?? 0)...)
+        bytes.removeSubrange(Int(ends.last ?? 0)...)
         while let c = checkpoints.last, c.index > count { checkpoints.removeLast() }
         return entry
     }

@@ -1,5 +1,6 @@
-/// An array kept in chunks of 512 elements, for the world's tables that only grow (sockets,
-/// handles, operations, the wire log).
+/// An array kept in chunks of about 8 KB (a power of two of elements: 256 wire records, 128
+/// handles, 16 sockets), for the world's tables that only grow (sockets, handles, operations,
+/// the wire log).
 ///
 /// The session keeps copies of the world (checkpoints, so that `undo` and `explain` replay a
 /// few commands instead of the whole session). A copy of a plain array is free until either side
@@ -9,11 +10,21 @@
 ///
 /// Reads and writes cost a shift and a mask more than an array's.
 public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
-    @usableFromInline static var shift: Int { 9 }
+    /// log2 of the elements in a chunk: 8 KB of them, at least 16. A checkpoint keeps its own
+    /// copy of every chunk changed after it was taken (an old socket released at its timeout, the
+    /// last chunk appended to), so small chunks of large elements keep checkpoints small; a
+    /// chunk is never more than full, unlike an array grown by doubling.
+    @usableFromInline static var shift: Int {
+        // floor(log2(8192 / stride)) in closed form: a constant once specialized (a loop here
+        // was not folded, and every access paid for it).
+        let perChunk = 8192 / Swift.max(1, MemoryLayout<Element>.stride)
+        return Swift.max(4, Int.bitWidth - 1 - Swift.max(1, perChunk).leadingZeroBitCount)
+    }
     @usableFromInline static var mask: Int { (1 << shift) - 1 }
 
     @usableFromInline var chunks: [[Element]] = []
-    public private(set) var count = 0
+    @usableFromInline var storedCount = 0
+    public var count: Int { storedCount }
 
     public init() {}
 
@@ -38,14 +49,14 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         }
     }
 
-    public mutating func append(_ element: Element) {
-        if count & Self.mask == 0 {
+    @inlinable public mutating func append(_ element: Element) {
+        if storedCount & Self.mask == 0 {
             var chunk: [Element] = []
             chunk.reserveCapacity(1 << Self.shift)
             chunks.append(chunk)
         }
         chunks[chunks.count - 1].append(element)
-        count += 1
+        storedCount += 1
     }
 }
 
