@@ -99,6 +99,15 @@ def swift_string(s):
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def switch_property(doc, signature, cases):
+    """A computed property that switches over self: `case .CASE: VALUE` for each (CASE, VALUE)."""
+    lines = [f"    /// {doc}"] if doc else []
+    lines += [f"    {signature} {{", "        switch self {"]
+    lines += [f"        case .{case}: {value}" for case, value in cases]
+    lines += ["        }", "    }"]
+    return lines
+
+
 def sort_key(rid):
     m = re.match(r"^R(\d+)([a-z]?)$", rid)
     return int(m.group(1)), m.group(2)
@@ -141,35 +150,17 @@ def generate(rules, source_name):
         "    /// By number, then suffix: R43 < R43a < R44.",
         "    public static func < (a: RuleID, b: RuleID) -> Bool { a.sortKey < b.sortKey }",
         "",
-        "    private var sortKey: (Int, String) {",
-        "        switch self {",
     ]
-    for rid, case in cases:
-        n, suffix = sort_key(rid)
-        out.append(f'        case .{case}: ({n}, "{suffix}")')
-    out += [
-        "        }",
-        "    }",
-        "",
-        f"    /// The rule's section of {source_name}.",
-        "    public var section: String {",
-        "        switch self {",
-    ]
-    out += [f'        case .{rid.lower()}: "{swift_string(sec)}"' for rid, sec, _ in rules]
-    out += [
-        "        }",
-        "    }",
-        "",
-        f"    /// The rule's text, as {source_name} words it (markup removed; R7's table as `|` lines).",
-        "    public var text: String {",
-        "        switch self {",
-    ]
-    out += [f'        case .{rid.lower()}: "{swift_string(clean(body))}"' for rid, _, body in rules]
-    out += [
-        "        }",
-        "    }",
-        "}",
-    ]
+    out += switch_property("", "private var sortKey: (Int, String)",
+                           [(case, '({}, "{}")'.format(*sort_key(rid))) for rid, case in cases])
+    out += [""]
+    out += switch_property(f"The rule's section of {source_name}.", "public var section: String",
+                           [(rid.lower(), f'"{swift_string(sec)}"') for rid, sec, _ in rules])
+    out += [""]
+    out += switch_property(f"The rule's text, as {source_name} words it (markup removed; R7's table as `|` lines).",
+                           "public var text: String",
+                           [(rid.lower(), f'"{swift_string(clean(body))}"') for rid, _, body in rules])
+    out += ["}"]
     return "\n".join(out) + "\n"
 
 
