@@ -23,8 +23,7 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
     @usableFromInline static var mask: Int { (1 << shift) - 1 }
 
     @usableFromInline var chunks: [[Element]] = []
-    @usableFromInline var storedCount = 0
-    public var count: Int { storedCount }
+    public private(set) var count = 0
 
     public init() {}
 
@@ -49,14 +48,14 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         }
     }
 
-    @inlinable public mutating func append(_ element: Element) {
-        if storedCount & Self.mask == 0 {
+    public mutating func append(_ element: Element) {
+        if count & Self.mask == 0 {
             var chunk: [Element] = []
             chunk.reserveCapacity(1 << Self.shift)
             chunks.append(chunk)
         }
         chunks[chunks.count - 1].append(element)
-        storedCount += 1
+        count += 1
     }
 }
 

@@ -336,8 +336,8 @@ struct Runner {
                 let reply = blank && session.isInLesson ? session.continueLesson()
                     : session.run(line: text, file: "<prompt>", line: number)
                 let erasedProgress = progressLine.erase()
-                // A Ctrl-C that came after the line ran whole stopped nothing: its output is
-                // written, and the next read forgets the Ctrl-C.
+                // Only a line Ctrl-C cut short is taken back. One that ran whole before anything
+                // saw the Ctrl-C is written as usual below, and the next read forgets the Ctrl-C.
                 if Signals.hasStoppedWork {
                     Signals.clearInterrupt()
                     // The terminal echoed `^C` where the cursor was (unless the progress line it
