@@ -57,6 +57,22 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         chunks[chunks.count - 1].append(element)
         count += 1
     }
+
+    /// Appends `elements` a chunk's room at a time.
+    mutating func append(contentsOf elements: [Element]) {
+        var k = 0
+        while k < elements.count {
+            if count & Self.mask == 0 {
+                var chunk: [Element] = []
+                chunk.reserveCapacity(1 << Self.shift)
+                chunks.append(chunk)
+            }
+            let n = Swift.min((1 << Self.shift) - (count & Self.mask), elements.count - k)
+            chunks[chunks.count - 1].append(contentsOf: elements[k..<(k + n)])
+            count += n
+            k += n
+        }
+    }
 }
 
 extension ChunkedArray: Equatable where Element: Equatable {

@@ -76,7 +76,7 @@ public struct Connection: Hashable, Sendable {
 }
 
 /// How far our FIN has got (R9, R11, R14, R31).
-public enum FinProgress: Hashable, Sendable {
+public enum FinProgress: CaseIterable, Hashable, Sendable {
     /// Nothing owes a FIN yet. A lingering close still sends one when the queue empties in time (R11).
     /// Can move to: owed (SD_SEND, R31; a graceful close, R9), sent (a close with nothing queued).
     case notOwed
@@ -89,7 +89,7 @@ public enum FinProgress: Hashable, Sendable {
 }
 
 /// How a connection was reset, and so what later calls on it report.
-public enum ResetCause: Hashable, Sendable {
+public enum ResetCause: CaseIterable, Hashable, Sendable {
     /// An RST, sent or received: later calls fail with WSAECONNRESET (R43).
     case reset
     /// A cancelled blocking send or receive (R26): later calls fail with WSAECONNABORTED.

@@ -72,7 +72,7 @@ public enum PeerReceive: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// How the peer application ended its side (the peers table's PEER CLOSED column).
-public enum PeerClosing: String, Hashable, Sendable, CustomStringConvertible {
+public enum PeerClosing: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
     /// It has not ended its side: it may still send.
     case no
     /// It sent its FIN.

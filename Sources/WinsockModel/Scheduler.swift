@@ -16,6 +16,16 @@ enum Due: Hashable, Sendable {
     /// J/linux: an orphan's time in FIN_WAIT_2 ends (`tcp_fin_timeout`).
     case finWait2Ends(SocketID)
 
+    /// The socket it is about.
+    var socket: SocketID {
+        switch self {
+        case .finArrivesAtPeer(let s), .resetArrivesAtPeer(let s, _), .ackArrivesAtUs(let s), .ackArrivesAtPeer(let s),
+             .peerDataArrives(let s, _), .peerFinArrives(let s), .peerResetArrives(let s), .lingerTimeout(let s, _),
+             .gracefulTimeout(let s), .timeWaitEnds(let s), .finWait2Ends(let s):
+            s
+        }
+    }
+
     var isArrival: Bool {
         switch self {
         case .finArrivesAtPeer, .resetArrivesAtPeer, .ackArrivesAtUs, .ackArrivesAtPeer, .peerDataArrives,

@@ -21,6 +21,7 @@ extension World {
                 return
             }
             if item.wireRecord >= 0 { wire[item.wireRecord].arrived = now }
+            sockets.unpack(item.item.socket.index)
             fire(item.item)
         }
     }
@@ -29,7 +30,7 @@ extension World {
     mutating func fire(_ item: Due) {
         switch item {
         case .finArrivesAtPeer(let id):
-            guard sockets[id.index].peer?.hasReceivedReset == false else { return }
+            guard sockets[live: id.index].peer?.hasReceivedReset == false else { return }
             updateSocket(id) { _ = $0.updatePeer { $0.hasReceivedFin = true } }
             cite(.r42, "our FIN reached the peer of {0}: once it has read every byte, its receive returns 0.", .socket(id))
             // The peer acknowledges the FIN as it arrives; the ACK takes net latency to come back
@@ -37,7 +38,7 @@ extension World {
             let ack = logWire(id, .fromPeer, .ack, sent: now)
             schedule(.ackArrivesAtUs(id), at: now.adding(settings.netLatency), wireRecord: ack)
         case .resetArrivesAtPeer(let id, let error):
-            guard let peer = sockets[id.index].peer, !peer.hasReceivedReset else { return }
+            guard let peer = sockets[live: id.index].peer, !peer.hasReceivedReset else { return }
             resetArrivedAtPeer(id, peer, error)
         case .ackArrivesAtUs(let id):
             ackArrived(id)
@@ -48,27 +49,27 @@ extension World {
         case .peerFinArrives(let id):
             peerFinArrived(id)
         case .peerResetArrives(let id):
-            let s = sockets[id.index]
+            let s = sockets[live: id.index]
             guard !s.isReleased, s.connection != nil else { return }
             endStretchBeforeReset(id)
             emit(.peerResetReceived(id))
             note(.r43, "the peer's RST reached \(id): the connection went straight to CLOSED and what was queued is lost.")
             resetConnection(id, cause: .reset, sendsReset: false)
         case .lingerTimeout(let id, let generation):
-            guard let lc = sockets[id.index].lingeringClose, lc.generation == generation else { return }
+            guard let lc = sockets[live: id.index].lingeringClose, lc.generation == generation else { return }
             lingerTimedOut(id)
         case .gracefulTimeout(let id):
             gracefulTimeoutExpired(id)
         case .finWait2Ends(let id):
-            let s = sockets[id.index]
+            let s = sockets[live: id.index]
             guard s.isOrphan, s.state == .finWait2 else { return }
             let limit = settings.profile.finWait2Timeout ?? .zero
             note(.r9, "[linux] \(id) stayed in FIN_WAIT_2 as an orphan for tcp_fin_timeout (\(limit)), so the kernel releases it without a reset.")
             closeEndpoint(id)
             releaseIfUnreferenced(id)
         case .timeWaitEnds(let id):
-            guard sockets[id.index].state == .timeWait, !sockets[id.index].isReleased else { return }
-            let released = sockets[id.index].refcount == 0
+            guard sockets[live: id.index].state == .timeWait, !sockets[live: id.index].isReleased else { return }
+            let released = sockets[live: id.index].refcount == 0
             note(.r43, "TIME_WAIT of \(id) ended: the socket is CLOSED\(released ? " and released" : "").")
             closeEndpoint(id)
             releaseIfUnreferenced(id)
@@ -77,7 +78,7 @@ extension World {
 
     /// The ACK of our FIN (R43).
     mutating func ackArrived(_ id: SocketID) {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         guard !s.isReleased, let c = s.connection else { return }
         switch c.state {
         case .finWait1:
@@ -99,7 +100,7 @@ extension World {
     /// TIME_WAIT lasts `timewait`, then the socket is CLOSED (R43). J/linux: only an orphan waits
     /// there; a socket something still holds is CLOSED at once.
     mutating func enterTimeWait(_ id: SocketID, _ change: (inout Connection) -> Void = { _ in }) {
-        if settings.profile.keepsTimeWaitOnlyForOrphans && !sockets[id.index].isUnreferencedButAlive {
+        if settings.profile.keepsTimeWaitOnlyForOrphans && !sockets[live: id.index].isUnreferencedButAlive {
             updateSocket(id) { _ = $0.updateConnection(change) }
             note(.r43, "[linux] both FINs are exchanged and acknowledged: tcp_time_wait hands TIME_WAIT to a separate timewait socket and tcp_done closes \(id), which still has a descriptor or a call holding it: it is CLOSED at once (a receive returns 0, shutdown fails with WSAENOTCONN).")
             closeEndpoint(id)
@@ -111,7 +112,7 @@ extension World {
 
     /// The peer's FIN reaches us (R43, R45).
     mutating func peerFinArrived(_ id: SocketID) {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         guard !s.isReleased, let c = s.connection else { return }
         emit(.peerFinReceived(id))
         if c.state != .closed {
@@ -136,8 +137,8 @@ extension World {
             note(.r43, "the peer's FIN reached \(id): \(c.state).")
             updateSocket(id) { _ = $0.updateConnection(arrived) }
         }
-        if sockets[id.index].receiveBuffer == 0 {
-            for waiter in sockets[id.index].receiveWaiters {
+        if sockets[live: id.index].receiveBuffer == 0 {
+            for waiter in sockets[live: id.index].receiveWaiters {
                 note(.r45, "the peer's FIN reached \(id) with no data waiting, so the waiting receive returns 0.")
                 switch waiter {
                 case .thread(let t): wake(t, with: .value(.count(0)))
@@ -149,7 +150,7 @@ extension World {
 
     /// A segment of the peer's data reaches us.
     mutating func peerDataArrived(_ id: SocketID, bytes: Int) {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         guard !s.isReleased, s.connection != nil else { return } // R43a: ignored
         if s.isUnreferencedButAlive {
             let profile = settings.profile
@@ -176,18 +177,18 @@ extension World {
 
     /// R45: waiting receives take what has arrived, in the order they were made.
     mutating func deliverToReceivers(_ id: SocketID) {
-        while sockets[id.index].receiveBuffer > 0, let head = sockets[id.index].receiveWaiters.first {
+        while sockets[live: id.index].receiveBuffer > 0, let head = sockets[live: id.index].receiveWaiters.first {
             let requested: Int
             switch head {
             case .thread(let t):
                 guard case .blocked(.recv(_, _, let n)) = threads[t.index].state else {
-                    sockets[id.index].receiveWaiters.removeFirst(); continue
+                    sockets[live: id.index].receiveWaiters.removeFirst(); continue
                 }
                 requested = n
             case .operation(let op):
                 requested = operations[op.index].requested
             }
-            let k = min(requested, sockets[id.index].receiveBuffer)
+            let k = min(requested, sockets[live: id.index].receiveBuffer)
             updateSocket(id) { $0.receiveBuffer -= k }
             note(.r45, "data reached \(id): the waiting receive returns the first \(k) bytes.")
             switch head {
@@ -199,7 +200,7 @@ extension World {
 
     /// R9: the provider gives up on an orphan's graceful close.
     mutating func gracefulTimeoutExpired(_ id: SocketID) {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         guard s.isOrphan else { return }
         switch s.state {
         case .timeWait:

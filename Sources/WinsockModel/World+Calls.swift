@@ -11,6 +11,7 @@ extension World {
         }
         guard let th = self.thread(t) else { throw Refusal("there is no thread \(t)") }
         guard th.state != .exited else { throw Refusal("\(t) has exited with its process \(th.process)") }
+        if let h = call.handle, let handle = handle(h) { sockets.unpack(handle.socket.index) }
         var outcome = try request { w throws(Refusal) in
             let result = w.dispatch(call, by: t)
             w.lastResult = result

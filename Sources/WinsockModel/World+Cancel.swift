@@ -15,7 +15,7 @@ extension World {
                 return .value(.zero)
             }
             wake(t, with: .failure(.interrupted))   // TN.result reads WSAEINTR, not the cancel's 0
-            let linger = sockets[s.index].linger
+            let linger = sockets[live: s.index].linger
             note(.r25, "WSPCancelBlockingCall cancels the lingering close of \(h) by \(t): it fails with WSAEINTR; \(h) stays valid and linger stays \(linger).")
         case .send(_, let s, let total, let remaining):
             let queued = total - remaining
@@ -38,7 +38,7 @@ extension World {
     /// R26: a cancelled blocking send or receive on a stream resets the connection. J/linux: it
     /// does not (`tcp_recvmsg_locked` and `sk_stream_wait_memory` end their waits with EINTR).
     private mutating func resetAfterCancel(_ s: SocketID, resets: Bool) {
-        guard sockets[s.index].connection != nil else { return }
+        guard sockets[live: s.index].connection != nil else { return }
         guard resets else {
             note(.r26, "[linux] no reset follows: tcp_recvmsg_locked and sk_stream_wait_memory end their waits at a signal with EINTR and leave the connection of \(s) as it was.")
             return

@@ -29,18 +29,18 @@ extension World {
     /// When a transmitting socket next reaches a point that matters: its queue empties, its
     /// peer's window fills, or its first waiting send fits.
     func transmitInstant(_ id: SocketID) -> Instant {
-        var bytes = min(World.transmittable(sockets[id.index], threads), sockets[id.index].peer?.freeWindow ?? 0)
+        var bytes = min(World.transmittable(sockets[live: id.index], threads), sockets[live: id.index].peer?.freeWindow ?? 0)
         if let need = bytesBeforeFirstWaiterFits(id), need > 0 { bytes = min(bytes, need) }
-        let needed = Int128(bytes) * World.nanosecondsPerSecond - sockets[id.index].transmitCredit
+        let needed = Int128(bytes) * World.nanosecondsPerSecond - sockets[live: id.index].transmitCredit
         guard needed > 0 else { return now }
         let rate = Int128(settings.netRate)
         let wait = (needed + rate - 1) / rate
-        return sockets[id.index].transmitAnchor.adding(Span(nanoseconds: Int64(clamping: wait)))
+        return sockets[live: id.index].transmitAnchor.adding(Span(nanoseconds: Int64(clamping: wait)))
     }
 
     /// Bytes that must leave the queue before the first waiting send can move in (R44).
     func bytesBeforeFirstWaiterFits(_ id: SocketID) -> Int? {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         guard let head = s.sendWaiters.first else { return nil }
         switch head {
         case .thread(let t):
@@ -78,6 +78,7 @@ extension World {
             for id in focus { finishLingeringCloseIfDrained(id) }
             for id in focus { closeIfNoLongerHeld(id) }
             for id in focus { startTransmissionIfPossible(id) }
+            looked.append(contentsOf: focus)
             fireDueItems()
         } while !attention.isEmpty && rounds < 10_000
     }
@@ -90,11 +91,11 @@ extension World {
     // MARK: Transmission
 
     func canTransmit(_ id: SocketID) -> Bool {
-        World.canTransmit(sockets[id.index], networkUp: settings.isNetworkUp, threads: threads)
+        World.canTransmit(sockets[live: id.index], networkUp: settings.isNetworkUp, threads: threads)
     }
 
     /// Static and borrowing: the checks run on every instant for every socket in view, and a
-    /// method of self taking `sockets[i]` would copy the socket (and can copy the world).
+    /// method of self taking `sockets[live: i]` would copy the socket (and can copy the world).
     static func canTransmit(_ s: borrowing Socket, networkUp: Bool, threads: [SimulatedThread]) -> Bool {
         // Only a connection carries data: a socket that is not connected has nothing queued
         // (`invariantViolations()` checks it).
@@ -123,15 +124,15 @@ extension World {
     /// and a waiting send moves in — and is dropped only when the link stops
     /// (`stopTransmissionIfBlocked`), so no byte is created or lost by rounding an instant.
     mutating func settleTransmission(_ id: SocketID) {
-        guard sockets[id.index].isTransmitting, let freeWindow = sockets[id.index].peer?.freeWindow else { return }
-        let s = sockets[id.index]
+        guard sockets[live: id.index].isTransmitting, let freeWindow = sockets[live: id.index].peer?.freeWindow else { return }
+        let s = sockets[live: id.index]
         let elapsed = Int128(now.nanoseconds - s.transmitAnchor.nanoseconds)
         var credit = s.transmitCredit + elapsed * Int128(settings.netRate)
         let limit = min(World.transmittable(s, threads), freeWindow)
         let moved = Int(min(credit / World.nanosecondsPerSecond, Int128(limit)))
         credit -= Int128(moved) * World.nanosecondsPerSecond
-        sockets[id.index].transmitCredit = credit
-        sockets[id.index].transmitAnchor = now
+        sockets[live: id.index].transmitCredit = credit
+        sockets[live: id.index].transmitAnchor = now
         guard moved > 0 else { return }
         // Bytes beyond the queue came from the blocked sender through the buffer as it drained.
         let throughBuffer = max(0, moved - s.sendQueue)
@@ -139,7 +140,7 @@ extension World {
            case .blocked(.send(let h, _, let total, let remaining)) = threads[t.index].state {
             updateThread(t) { $0.state = .blocked(.send(h, id, total: total, remaining: remaining - throughBuffer)) }
         }
-        if sockets[id.index].stretch == 0 { sockets[id.index].stretchStart = s.transmitAnchor }
+        if sockets[live: id.index].stretch == 0 { sockets[live: id.index].stretchStart = s.transmitAnchor }
         updateSocket(id) { s in
             s.accepted += throughBuffer
             s.sendQueue -= moved - throughBuffer
@@ -150,9 +151,9 @@ extension World {
     }
 
     mutating func stopTransmissionIfBlocked(_ id: SocketID) {
-        guard sockets[id.index].isTransmitting, !canTransmit(id) else { return }
+        guard sockets[live: id.index].isTransmitting, !canTransmit(id) else { return }
         settleTransmission(id)   // anchors at now, keeping the fraction of a byte in flight
-        sockets[id.index].isTransmitting = false
+        sockets[live: id.index].isTransmitting = false
         transmitting.remove(id)
         endStretch(id)
     }
@@ -161,20 +162,20 @@ extension World {
     /// its window filled and was read at once) goes on with its credit; one idle since an earlier
     /// instant starts afresh.
     mutating func startTransmissionIfPossible(_ id: SocketID) {
-        guard !sockets[id.index].isTransmitting, canTransmit(id) else { return }
-        if sockets[id.index].transmitAnchor != now { sockets[id.index].transmitCredit = 0 }
-        sockets[id.index].isTransmitting = true
-        sockets[id.index].transmitAnchor = now
+        guard !sockets[live: id.index].isTransmitting, canTransmit(id) else { return }
+        if sockets[live: id.index].transmitAnchor != now { sockets[live: id.index].transmitCredit = 0 }
+        sockets[live: id.index].isTransmitting = true
+        sockets[live: id.index].transmitAnchor = now
         transmitting.insert(id)
     }
 
     /// Prints the stretch as one `TX sN <bytes>` (never for 0), and logs it on the wire.
     mutating func endStretch(_ id: SocketID) {
-        let n = sockets[id.index].stretch
+        let n = sockets[live: id.index].stretch
         guard n > 0 else { return }
-        sockets[id.index].stretch = 0
+        sockets[live: id.index].stretch = 0
         emit(.transmitted(id, n))
-        logWire(id, .toPeer, .data(n), sent: sockets[id.index].stretchStart, arrived: now)
+        logWire(id, .toPeer, .data(n), sent: sockets[live: id.index].stretchStart, arrived: now)
     }
 
     /// A reset ends the socket's TX stretch: the bytes that left before it are reported first.
@@ -195,14 +196,14 @@ extension World {
     /// fits and wakes when all of it is queued; an overlapped send is queued whole when it fits
     /// (or on an empty queue, if it is larger than the buffer) and completes then.
     mutating func moveWaitingSends(_ id: SocketID) {
-        while sockets[id.index].connection != nil, let head = sockets[id.index].sendWaiters.first {
+        while sockets[live: id.index].connection != nil, let head = sockets[live: id.index].sendWaiters.first {
             switch head {
             case .thread(let t):
                 guard case .blocked(.send(let h, _, let total, let remaining)) = threads[t.index].state else {
-                    sockets[id.index].sendWaiters.removeFirst()
+                    sockets[live: id.index].sendWaiters.removeFirst()
                     continue
                 }
-                let k = min(remaining, sockets[id.index].freeSendBuffer)
+                let k = min(remaining, sockets[live: id.index].freeSendBuffer)
                 if k > 0 {
                     updateSocket(id) { $0.sendQueue += k; $0.accepted += k }
                     updateThread(t) { $0.state = .blocked(.send(h, id, total: total, remaining: remaining - k)) }
@@ -212,7 +213,7 @@ extension World {
                 wake(t, with: .value(.count(total)))
             case .operation(let op):
                 let n = operations[op.index].requested
-                let s = sockets[id.index]
+                let s = sockets[live: id.index]
                 guard n <= s.freeSendBuffer || (n > s.sendBufferSize && s.sendQueue == 0) else { return }
                 updateSocket(id) { $0.sendQueue += n; $0.accepted += n }
                 note(.r44, "the overlapped send \(op) of \(n) bytes fits now: it is queued whole and completes.")
@@ -234,14 +235,14 @@ extension World {
     }
 
     mutating func sendFinIfDue(_ id: SocketID) {
-        guard World.isFinDue(sockets[id.index]) else { return }
+        guard World.isFinDue(sockets[live: id.index]) else { return }
         sendFin(id)
     }
 
     /// Our FIN leaves now (R43): ESTABLISHED → FIN_WAIT_1, CLOSE_WAIT → LAST_ACK. It reaches the
     /// peer `net latency` later; the peer acknowledges it then (docs/language.md, "Timing").
     mutating func sendFin(_ id: SocketID) {
-        let s = sockets[id.index]
+        let s = sockets[live: id.index]
         if s.lingeringClose != nil {
             note(.r11, "the send queue of \(id) is empty, so the lingering close sends FIN.")
         } else if s.isOrphan {
@@ -250,14 +251,14 @@ extension World {
             note(.r31, "SD_SEND: FIN follows the queued data of \(id).")
         }
         emit(.finSent(id))
-        let next: TCPState = sockets[id.index].state == .closeWait ? .lastAck : .finWait1
+        let next: TCPState = sockets[live: id.index].state == .closeWait ? .lastAck : .finWait1
         enter(next, on: id) { $0.fin = .sent }
         let fin = logWire(id, .toPeer, .fin, sent: now)
         schedule(.finArrivesAtPeer(id), at: now.adding(settings.netLatency), wireRecord: fin)
     }
 
     mutating func finishLingeringCloseIfDrained(_ id: SocketID) {
-        guard sockets[id.index].lingeringClose != nil, isLingerOver(sockets[id.index]) else { return }
+        guard sockets[live: id.index].lingeringClose != nil, isLingerOver(sockets[live: id.index]) else { return }
         if settings.profile.lingersOnAnOrphan {
             note(.r11, "[linux] the ACK of the FIN of \(id) arrived within the linger time, so sk_stream_wait_close stops waiting and the close returns 0.")
         } else {

@@ -66,7 +66,7 @@ extension World {
     /// Decides a close of `h`, before anything changes. `mayLinger` is false for a close that
     /// never lingers (J/linux: a process's exit).
     func closePlan(for h: HandleID, mayLinger: Bool = true) -> Result<ClosePlan, CloseRefusal> {
-        let s = sockets[socketID(of: h).index]
+        let s = sockets[live: socketID(of: h).index]
         if s.lostReferences > 0 { return .success(.releaseAndLeak) }
         if s.refcount > 1 { return .success(.releaseOnly) }
         if settings.profile.callsHoldTheSocket && isHeld(s.id) { return .success(.releaseHeld) }
@@ -112,7 +112,7 @@ extension World {
 
     mutating func closeSocket(_ h: HandleID, by t: ThreadID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         let plan: ClosePlan
         switch closePlan(for: h) {
         case .failure(.wouldBlock): return refuseToBlock(closing: h)
@@ -166,7 +166,7 @@ extension World {
     /// valid until the close finishes (R49).
     private mutating func linger(closing h: HandleID, seconds: Int, by t: ThreadID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         var generation = 0
         updateSocket(s) {
             $0.lingerGeneration += 1
@@ -232,7 +232,7 @@ extension World {
     /// under ReactOS, whose provider loses a reference first (J).
     private mutating func refuseToBlock(closing h: HandleID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         note(.r7, "linger is on with a non-zero timeout (\(sock.linger)): the close is graceful if the queue drains in time, else hard, and it waits only on a blocking socket.")
         note(.r13, "queued means accepted by WSPSend and not yet delivered to the peer: the \(sock.sendQueue) bytes in SENDQ.")
         note(.r12, "\(s) is nonblocking and lingers \(sock.linger.seconds)s with \(sock.sendQueue) bytes still queued, so the close cannot complete at once: it fails with WSAEWOULDBLOCK and nothing changed. Call again after the queue drains, or turn linger off (SO_DONTLINGER TRUE), or set a zero timeout (SO_LINGER 1 0).")
@@ -241,7 +241,7 @@ extension World {
         }
         if settings.profile.losesReferenceOnWouldBlock {
             updateSocket(s) { $0.refcount -= 1; $0.lostReferences += 1 }
-            let count = sockets[s.index].refcount
+            let count = sockets[live: s.index].refcount
             note(.r12, "[reactos] msafd drops the reference count of \(s) before returning WSAEWOULDBLOCK and never restores it (REFCNT now \(count)).")
         }
         return .failure(.wouldBlock)
@@ -298,7 +298,7 @@ extension World {
     /// Ends `ops` on `s` with their completion action (R18). J/windows: a receive on a connected
     /// stream completes with ERROR_CONNECTION_ABORTED, everything else with WSA_OPERATION_ABORTED.
     mutating func abort(_ ops: [OperationID], on s: SocketID, cause: String) {
-        let connectedStream = sockets[s.index].connection != nil
+        let connectedStream = sockets[live: s.index].connection != nil
         for op in ops {
             let o = operations[op.index]
             let error: WinsockError = settings.profile.operationsBelongToSocket && o.kind == .recv && connectedStream

@@ -9,7 +9,7 @@ extension World {
         let s = socketID(of: h)
         let pi = ProtocolInfoID(rawValue: protocolInfos.count + 1)
         protocolInfos.append(ProtocolInfo(id: pi, socket: s, source: h, target: target))
-        let count = sockets[s.index].refcount
+        let count = sockets[live: s.index].refcount
         note(.r4, "WSPDuplicateSocket only makes the block \(pi) for \(target); the count of \(s) stays \(count) until \(target) uses it with `socket from \(pi)`.")
         return .value(.protocolInfo(pi))
     }

@@ -7,7 +7,7 @@ extension World {
     /// A connection moves to another of its TCP states (`STATE sN <state>`), with what that state
     /// implies about the FINs (`change` updates them in the same step).
     mutating func enter(_ state: TCPState, on id: SocketID, _ change: (inout Connection) -> Void = { _ in }) {
-        guard let c = sockets[id.index].connection, c.state != state else { return }
+        guard let c = sockets[live: id.index].connection, c.state != state else { return }
         updateSocket(id) { _ = $0.updateConnection { c in c.state = state; change(&c) } }
         emit(.stateChanged(id, state))
     }
@@ -16,7 +16,7 @@ extension World {
     /// closed before it ever connected (R15, R37). Nothing happens to one already CLOSED.
     mutating func closeEndpoint(_ id: SocketID) {
         let closed: Endpoint
-        switch sockets[id.index].endpoint {
+        switch sockets[live: id.index].endpoint {
         case .stream(.connected(let c)): closed = .stream(.finished(c.peer))
         case .stream(.unconnected): closed = .stream(.closed)
         case .datagram(.unaddressed), .datagram(.addressed): closed = .datagram(.closed)
@@ -36,7 +36,7 @@ extension World {
         case .send: updateSocket(s) { $0.sendWaiters.removeAll { $0 == .thread(t) } }
         case .recv: updateSocket(s) { $0.receiveWaiters.removeAll { $0 == .thread(t) } }
         case .close:
-            if sockets[s.index].lingeringClose?.thread == t {
+            if sockets[live: s.index].lingeringClose?.thread == t {
                 updateSocket(s) { $0.lingeringClose = nil }
             }
         }
@@ -76,7 +76,7 @@ extension World {
 
     /// The pending operations waiting on a socket, oldest first.
     func pendingOperations(on s: SocketID) -> [OperationID] {
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         return (sock.sendWaiters + sock.receiveWaiters).compactMap { w -> OperationID? in
             if case .operation(let op) = w { return op } else { return nil }
         }.sorted()
@@ -114,7 +114,7 @@ extension World {
             handles.append(Handle(id: id, process: p, socket: s, serial: descriptorsMade))
         }
         touch(id)
-        sockets[s.index].handleIDs.insert(id)
+        sockets[live: s.index].handleIDs.insert(id)
         guard settings.profile.makesUpCalls else {
             note(.r6, "[linux] there is no Winsock DLL to register with: every socket is a file, so no up-call is made (as with an IFS provider).")
             return id
@@ -148,12 +148,12 @@ extension World {
                 note(.r40, "an IFS provider makes no close up-call when a descriptor is released.")
             }
         }
-        let leaks = sockets[s.index].lostReferences > 0
+        let leaks = sockets[live: s.index].lostReferences > 0
         updateSocket(s) { $0.refcount = max(0, $0.refcount - 1) }
-        guard sockets[s.index].lifecycle == .referenced else { return }
+        guard sockets[live: s.index].lifecycle == .referenced else { return }
         if leaks {
             if openHandles(of: s).isEmpty { markLeaked(s, by: handles[h.index].process) }
-        } else if sockets[s.index].refcount == 0 {
+        } else if sockets[live: s.index].refcount == 0 {
             if settings.profile.callsHoldTheSocket && isHeld(s) { markHeld(s) } else { socketLostLastDescriptor(s) }
         }
     }
@@ -171,7 +171,7 @@ extension World {
     /// released at once; a connection still closing becomes an orphan, which the provider gives up
     /// on after `graceful-timeout` (R9) — except in TIME_WAIT, which keeps its own timer (R43).
     mutating func socketLostLastDescriptor(_ s: SocketID) {
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         guard let c = sock.connection else {
             closeEndpoint(s)
             release(s)
@@ -195,7 +195,7 @@ extension World {
     /// A socket whose connection just ended is released if no descriptor refers to it any more
     /// (an orphan or a leak, R9, R43); one that still has descriptors stays, CLOSED.
     mutating func releaseIfUnreferenced(_ s: SocketID) {
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         guard sock.refcount == 0, sock.isUnreferencedButAlive else { return }
         closeEndpoint(s)
         release(s)
@@ -209,11 +209,11 @@ extension World {
             note(.r18, "[\(profile)] \(op) outlived the descriptor it was issued through; \(s) is released now, so it is aborted with WSA_OPERATION_ABORTED.")
             abort(op, with: .operationAborted, notify: true)
         }
-        if sockets[s.index].existsWithoutDescriptor { unreferencedAliveCount -= 1 }
+        if sockets[live: s.index].existsWithoutDescriptor { unreferencedAliveCount -= 1 }
         let at = now
         updateSocket(s) { $0.lifecycle = .released(at: at) }
-        if sockets[s.index].isTransmitting {
-            sockets[s.index].isTransmitting = false
+        if sockets[live: s.index].isTransmitting {
+            sockets[live: s.index].isTransmitting = false
             transmitting.remove(s)
         }
         emit(.socketReleased(s))
@@ -226,35 +226,35 @@ extension World {
     mutating func resetConnection(_ s: SocketID, cause: ResetCause, sendsReset: Bool,
                                   peerError: WinsockError = .connectionReset, inClose: Bool = false) {
         settleTransmission(s)
-        if sockets[s.index].isTransmitting {
-            sockets[s.index].isTransmitting = false
-            sockets[s.index].transmitCredit = 0
+        if sockets[live: s.index].isTransmitting {
+            sockets[live: s.index].isTransmitting = false
+            sockets[live: s.index].transmitCredit = 0
             transmitting.remove(s)
         }
         endStretch(s)
         if sendsReset {
             emit(.resetSent(s))
-            if sockets[s.index].peer != nil {
+            if sockets[live: s.index].peer != nil {
                 let rst = logWire(s, .toPeer, .rst, sent: now)
                 schedule(.resetArrivesAtPeer(s, peerError), at: now.adding(settings.netLatency), wireRecord: rst)
             }
         }
-        let wasClosed = sockets[s.index].state == .closed
+        let wasClosed = sockets[live: s.index].state == .closed
         let reset: Endpoint
-        switch sockets[s.index].endpoint {
+        switch sockets[live: s.index].endpoint {
         case .stream(.connected(let c)): reset = .stream(.reset(cause, c.peer))
         case .stream(.finished(let p)), .stream(.reset(_, let p)): reset = .stream(.reset(cause, p))
         // Nothing to reset without a connection: the socket only closes.
         case .stream(.unconnected), .stream(.closed): reset = .stream(.closed)
         case .datagram: reset = .datagram(.closed)
         }
-        let queued = sockets[s.index].sendQueue
+        let queued = sockets[live: s.index].sendQueue
         updateSocket(s) { $0.endpoint = reset; $0.sendQueue = 0; $0.discarded += queued }
         if queued > 0 { emit(.discarded(s, queued)) }
         if !wasClosed { emit(.stateChanged(s, .closed)) }
 
         let error = cause.error
-        let waiters = sockets[s.index].sendWaiters + sockets[s.index].receiveWaiters
+        let waiters = sockets[live: s.index].sendWaiters + sockets[live: s.index].receiveWaiters
         for case .operation(let op) in waiters { abort(op, with: error, notify: true) }
         for case .thread(let t) in waiters {
             note(.r43, "the reset of \(s) fails the call \(t) was waiting in with \(error).")
@@ -262,7 +262,7 @@ extension World {
         }
         if !waiters.isEmpty && cause == .reset { noteResetReported(s) }
         guard !inClose else { return }
-        if sockets[s.index].lingeringClose != nil {
+        if sockets[live: s.index].lingeringClose != nil {
             note(.r49, "the connection of \(s) was reset while a close lingered on it, so that close returns 0.")
             completeLingeringClose(s)
         }
@@ -275,7 +275,7 @@ extension World {
     /// and, if the socket is done, its RELEASE happen inside the call — and then the close returns
     /// 0: the closing thread's own WAKE comes last (docs/language.md, "What is printed").
     mutating func completeLingeringClose(_ s: SocketID) {
-        guard let lc = sockets[s.index].lingeringClose else { return }
+        guard let lc = sockets[live: s.index].lingeringClose else { return }
         // J/linux: the descriptor went as the close started; only the thread is left to wake.
         if settings.profile.lingersOnAnOrphan { return endLingerOnOrphan(s) }
         if !settings.profile.operationsBelongToSocket {

@@ -24,7 +24,7 @@ extension World {
     /// J/linux: a call of ours reported the reset's error; the kernel clears it (`sock_error`), so
     /// later receives return 0 and sends fail with EPIPE.
     mutating func noteResetReported(_ s: SocketID) {
-        guard settings.profile.reportsResetOnce, case .stream(.reset(.reset, let peer)) = sockets[s.index].endpoint else { return }
+        guard settings.profile.reportsResetOnce, case .stream(.reset(.reset, let peer)) = sockets[live: s.index].endpoint else { return }
         updateSocket(s) { $0.endpoint = .stream(.reset(.reportedReset, peer)) }
     }
 

@@ -52,18 +52,18 @@ extension World {
     /// `fput` runs `inet_release` and `__tcp_close` (R7–R10, R51) in the thread whose call ended.
     /// It never lingers here (the kernel would make that thread wait; the model does not).
     mutating func closeIfNoLongerHeld(_ s: SocketID) {
-        guard case .held = sockets[s.index].lifecycle, !isHeld(s) else { return }
+        guard case .held = sockets[live: s.index].lifecycle, !isHeld(s) else { return }
         unreferencedAliveCount -= 1
         updateSocket(s) { $0.lifecycle = .referenced }
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         note(.r2, "[linux] the last call, operation or block holding \(s) has ended, so its own close runs now: the last fput calls inet_release and __tcp_close, which close it as the close of its last descriptor would, without lingering.")
         closeConnection(s, lastClose(of: sock, mayLinger: false), found: sock, lingers: false)
-        if sockets[s.index].lifecycle == .referenced { socketLostLastDescriptor(s) }
+        if sockets[live: s.index].lifecycle == .referenced { socketLostLastDescriptor(s) }
     }
 
     /// `socket from piN` on a socket only its block holds (J/linux): it has descriptors again.
     mutating func unhold(_ s: SocketID) {
-        guard case .held = sockets[s.index].lifecycle else { return }
+        guard case .held = sockets[live: s.index].lifecycle else { return }
         unreferencedAliveCount -= 1
         updateSocket(s) { $0.lifecycle = .referenced }
     }

@@ -22,7 +22,7 @@ extension World {
 
     mutating func setLinger(_ h: HandleID, _ linger: Linger) -> CallResult {
         let s = socketID(of: h)
-        if sockets[s.index].type == .dgram && !storesDatagramLinger(s) { return datagramLingerSet(s, .linger) }
+        if sockets[live: s.index].type == .dgram && !storesDatagramLinger(s) { return datagramLingerSet(s, .linger) }
         updateSocket(s) { $0.linger = linger }
         let kind = !linger.isEnabled ? "graceful without waiting (R9)"
             : linger.seconds == 0 ? "hard: RST and discard (R10)" : "lingering up to \(linger.seconds)s (R11, R12)"
@@ -35,8 +35,8 @@ extension World {
 
     mutating func setDontLinger(_ h: HandleID, _ on: Bool) -> CallResult {
         let s = socketID(of: h)
-        if sockets[s.index].type == .dgram && !storesDatagramLinger(s) { return datagramLingerSet(s, .dontLinger) }
-        let seconds = sockets[s.index].linger.seconds
+        if sockets[live: s.index].type == .dgram && !storesDatagramLinger(s) { return datagramLingerSet(s, .dontLinger) }
+        let seconds = sockets[live: s.index].linger.seconds
         updateSocket(s) { $0.linger = Linger(onoff: on ? 0 : 1, seconds: seconds) }
         if on {
             note(.r27, "SO_DONTLINGER TRUE sets l_onoff 0 and keeps l_linger \(seconds): the next last close is graceful without waiting.")
@@ -47,7 +47,7 @@ extension World {
     }
 
     mutating func getSockOpt(_ h: HandleID, _ option: SocketOption) -> CallResult {
-        let sock = sockets[socketID(of: h).index]
+        let sock = sockets[live: socketID(of: h).index]
         switch option {
         case .linger, .dontLinger:
             guard sock.type == .stream || settings.profile.storesDatagramLinger else {

@@ -9,7 +9,7 @@ extension World {
     /// queued data, and `t` blocks until the FIN is acknowledged or `seconds` pass.
     mutating func lingerOnOrphan(closing h: HandleID, seconds: Int, by t: ThreadID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         let rule: RuleID = sock.isNonblocking ? .r12 : .r11
         note(.r7, "linger is on with a non-zero timeout (\(sock.linger)): the close waits.")
         note(.r13, "queued means accepted by WSPSend and not yet delivered to the peer: the \(sock.sendQueue) bytes in SENDQ.")
@@ -41,7 +41,7 @@ extension World {
     /// J/linux: the lingering close on `s` ends without touching the connection: its thread wakes
     /// with 0 and the socket stays the orphan it already is.
     mutating func endLingerOnOrphan(_ s: SocketID) {
-        guard let lc = sockets[s.index].lingeringClose else { return }
+        guard let lc = sockets[live: s.index].lingeringClose else { return }
         updateSocket(s) { $0.lingeringClose = nil }
         wake(lc.thread, with: .value(.zero))
     }
@@ -51,7 +51,7 @@ extension World {
     mutating func lingerTimedOut(_ id: SocketID) {
         endStretchBeforeReset(id)
         emit(.lingerTimedOut(id))
-        let queued = sockets[id.index].sendQueue
+        let queued = sockets[live: id.index].sendQueue
         guard settings.profile.lingersOnAnOrphan else {
             note(.r11, "the linger time of \(id) ran out with \(queued) bytes still queued, so the provider reset the connection before WSPCloseSocket returned; it still returned 0.")
             resetConnection(id, cause: .reset, sendsReset: true)
@@ -79,7 +79,7 @@ extension World {
         }
         for h in handles.filter({ $0.isOpen && $0.process == p }).map(\.id) {
             guard case .success(let plan) = closePlan(for: h, mayLinger: false) else { continue }
-            goAhead(closing: h, plan, found: sockets[socketID(of: h).index], lingers: false)
+            goAhead(closing: h, plan, found: sockets[live: socketID(of: h).index], lingers: false)
         }
     }
 
@@ -92,7 +92,7 @@ extension World {
         case .send: updateSocket(s) { $0.sendWaiters.removeAll { $0 == .thread(t) } }
         case .recv: updateSocket(s) { $0.receiveWaiters.removeAll { $0 == .thread(t) } }
         case .close:
-            if sockets[s.index].lingeringClose?.thread == t { updateSocket(s) { $0.lingeringClose = nil } }
+            if sockets[live: s.index].lingeringClose?.thread == t { updateSocket(s) { $0.lingeringClose = nil } }
         }
         updateThread(t) { $0.state = .exited }
     }

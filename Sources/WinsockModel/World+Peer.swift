@@ -21,6 +21,7 @@ extension World {
     /// reached it.
     public mutating func peer(_ s: SocketID, _ action: PeerAction) throws(Refusal) -> (Outcome, String) {
         guard let sock = socket(s) else { throw Refusal("there is no socket \(s)") }
+        sockets.unpack(s.index)
         guard sock.type == .stream, let peer = sock.peer else {
             throw Refusal("\(s) never connected: `peer` needs a connected stream socket")
         }
@@ -45,7 +46,7 @@ extension World {
 
     /// The peer application does `action`; `peer` is the peer as `peer(_:_:)` found it.
     private mutating func peerActs(_ s: SocketID, _ peer: Peer, _ action: PeerAction) -> String {
-        let released = sockets[s.index].isReleased
+        let released = sockets[live: s.index].isReleased
         var p = peer
         switch action {
         case .read(let count):

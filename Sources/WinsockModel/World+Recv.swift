@@ -3,7 +3,7 @@
 extension World {
     mutating func recv(_ h: HandleID, bytes n: Int, overlapped: Bool, by t: ThreadID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         // What the connection decides once the data already received is read (R43, R45).
         let cause: ResetCause?
         let peerHasFinished: Bool

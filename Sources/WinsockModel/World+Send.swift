@@ -3,7 +3,7 @@
 extension World {
     mutating func send(_ h: HandleID, bytes n: Int, overlapped: Bool, by t: ThreadID) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         switch sock.endpoint {
         case .datagram(let datagram):
             return sendDatagram(s, bytes: n, datagram)
@@ -54,7 +54,7 @@ extension World {
         case .addressed:
             break
         }
-        guard !sockets[s.index].isSendShutdown else {
+        guard !sockets[live: s.index].isSendShutdown else {
             note(.r33, "\(s) was shut down for sending, so the send fails with WSAESHUTDOWN.")
             return .failure(.shutdown)
         }

@@ -88,6 +88,7 @@ extension World {
     /// J/reactos: a socket `p` leaked is treated as an orphan, and `p`'s exit resets it (R39).
     mutating func resetLeakedSockets(of p: ProcessID) {
         for s in sockets where s.lifecycle == .leaked(by: p) {
+            sockets.unpack(s.id.index)
             note(.r39, "[reactos] \(s.id) was leaked by \(p) (its count was lost, J) and is treated as an orphan: \(p)'s exit resets it.")
             if let c = s.connection, c.state != .timeWait {
                 resetConnection(s.id, cause: .reset, sendsReset: true)

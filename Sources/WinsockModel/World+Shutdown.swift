@@ -2,7 +2,7 @@
 extension World {
     mutating func shutdown(_ h: HandleID, how: Int) -> CallResult {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         guard (0...2).contains(how) else {
             note(.r33, "how = \(how) is not SD_RECEIVE (0), SD_SEND (1) or SD_BOTH (2), so WSPShutdown fails with WSAEINVAL (checked first).")
             return .failure(.invalidArgument)

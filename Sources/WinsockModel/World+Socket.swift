@@ -28,7 +28,8 @@ extension World {
             note(.r4, "\(pi) was already used once; a block may be used only once, so the call fails with WSAEINVAL.")
             return .failure(.invalidArgument)
         }
-        let s = sockets[info.socket.index]
+        sockets.unpack(info.socket.index)
+        let s = sockets[live: info.socket.index]
         let isHeldByThisBlock = settings.profile.callsHoldTheSocket && s.lifecycle == .held
         if !isHeldByThisBlock && (s.refcount == 0 || s.lifecycle != .referenced) {
             note(.r4, "the last descriptor of \(info.socket) was closed before \(pi) was used (its count reached 0), so the call fails with WSAENOTSOCK: the classic race of closing the source before the target has its descriptor.")
@@ -45,7 +46,7 @@ extension World {
         }
         updateSocket(info.socket) { $0.refcount += 1 }
         let h = makeHandle(for: info.socket, in: p)
-        let count = sockets[info.socket.index].refcount
+        let count = sockets[live: info.socket.index].refcount
         note(.r4, "\(p) consumed \(pi): the new descriptor \(h) refers to \(info.socket), whose count rises to \(count).")
         note(.r3, "\(h) shares every option of \(info.socket) with its other descriptors: linger \(s.linger), \(s.isNonblocking ? "nonblocking" : "blocking").")
         return .value(.handle(h))
@@ -55,7 +56,7 @@ extension World {
 
     mutating func connect(_ h: HandleID) -> CallResult {
         let s = socketID(of: h)
-        switch sockets[s.index].endpoint {
+        switch sockets[live: s.index].endpoint {
         case .datagram(.unaddressed), .datagram(.addressed):
             updateSocket(s) { $0.endpoint = .datagram(.addressed) }
             note(.r47, "connecting a datagram socket only records its default destination; it stays CREATED.")

@@ -54,7 +54,7 @@ extension World {
     /// R37: a descriptor the final cleanup finds is closed as if with a hard close.
     mutating func resetAndRelease(_ h: HandleID) {
         let s = socketID(of: h)
-        let sock = sockets[s.index]
+        let sock = sockets[live: s.index]
         if sock.refcount == 1, settings.profile.operationsBelongToSocket, case let ops = pendingOperations(on: s), !ops.isEmpty {
             // J/windows: the last descriptor goes away with this cleanup or exit, so operations other
             // processes issued on the socket complete now.

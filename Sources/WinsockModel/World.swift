@@ -17,8 +17,9 @@ public struct World: Hashable, Sendable {
     public internal(set) var processes: [SimulatedProcess] = []
     /// Every thread ever made, indexed by `ThreadID.index`.
     public internal(set) var threads: [SimulatedThread] = []
-    /// Every socket ever made, released ones included, indexed by `SocketID.index`.
-    public internal(set) var sockets = ChunkedArray<Socket>()
+    /// Every socket ever made, released ones included, indexed by `SocketID.index`; idle ones
+    /// packed (`SocketStore`).
+    public internal(set) var sockets = SocketStore()
     /// Indexed by handle value; with `set reuse on` a slot is taken over by a new descriptor.
     public internal(set) var handles = ChunkedArray<Handle>()
     /// Every overlapped operation, finished ones included, indexed by `OperationID.index`.
@@ -34,6 +35,9 @@ public struct World: Hashable, Sendable {
     /// Whether outcomes list the rows each request touched. Only tables and json need them; a
     /// quiet run (`format off`) turns this off and saves the bookkeeping. Changes no semantics.
     public var tracksChanges = true
+    /// Whether idle sockets are packed (`SocketStore`). Changes no semantics: tests turn it off
+    /// to prove so.
+    var packsIdleSockets = true
 
     // Bookkeeping the clock needs. Kept so that a step costs nothing per idle socket.
     var arrivals = OrderedQueue<Scheduled>()
@@ -46,6 +50,9 @@ public struct World: Hashable, Sendable {
     var attention: [SocketID] = []
     /// `runInstant`'s second buffer for `attention` (always empty between instants).
     var spareAttention: [SocketID] = []
+    /// The sockets this request looked at, to pack those that went idle as it ends (always
+    /// empty between requests).
+    var looked: [SocketID] = []
 
     // Bookkeeping for descriptors and the sockets table.
     /// Released handle values, for `set reuse on` (R23): the lowest is handed out again.
@@ -170,6 +177,7 @@ extension World {
         let result = try body(&self)
         runInstant()
         endStretches()
+        packIdleSockets()
         var j = Journal()
         swap(&j, &journal)
         return Outcome(result: result, timedEvents: j.events, notes: j.notes, changedHandles: j.handles,
@@ -188,10 +196,30 @@ extension World {
 
     // MARK: Mutation helpers that keep change tracking honest
 
+    /// Packs the sockets this request looked at that nothing will reach but something stored
+    /// (`SocketStore`, `unpackReached`): no descriptor, nothing queued, waiting or lingering.
+    mutating func packIdleSockets() {
+        if looked.isEmpty { return }
+        if !packsIdleSockets { looked.removeAll(keepingCapacity: true); return }
+        for s in looked where !sockets.isPacked(s.index) && World.isIdle(sockets[live: s.index]) {
+            sockets.pack(s.index)
+        }
+        looked.removeAll(keepingCapacity: true)
+    }
+
+    static func isIdle(_ s: Socket) -> Bool {
+        switch s.lifecycle {
+        case .orphaned, .released, .leaked: break
+        case .referenced, .held: return false
+        }
+        return s.sendQueue == 0 && s.sendWaiters.isEmpty && s.receiveWaiters.isEmpty && s.lingeringClose == nil
+            && !s.isTransmitting && s.stretch == 0
+    }
+
     mutating func updateSocket<T>(_ id: SocketID, _ body: (inout Socket) -> T) -> T {
         touch(id)
         if attention.last != id { attention.append(id) }
-        return body(&sockets[id.index])
+        return body(&sockets[live: id.index])
     }
 
     mutating func updateHandle<T>(_ id: HandleID, _ body: (inout Handle) -> T) -> T {
