@@ -17,10 +17,14 @@ struct ByteWriter {
         bytes.reserveCapacity(64)   // a socket takes about 40: one allocation
     }
 
-    mutating func put(_ v: Int) { put(Int64(v)) }
+    @inline(__always) mutating func put(_ v: Int) { put(Int64(v)) }
 
-    mutating func put(_ v: Int64) {
+    @inline(__always) mutating func put(_ v: Int64) {
         if v >= 0 && v < 64 { bytes.append(UInt8(v &<< 1)); return }
+        putLong(v)
+    }
+
+    mutating func putLong(_ v: Int64) {
         var z = UInt64(bitPattern: (v &<< 1) ^ (v >> 63))
         while z >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: z) | 0x80)
@@ -59,15 +63,25 @@ struct ByteReader {
     mutating func bool() -> Bool { byte() != 0 }
     mutating func instant() -> Instant { Instant(nanoseconds: int64()) }
     mutating func id<ID: ObjectID>(_: ID.Type = ID.self) -> ID { ID(rawValue: int()) }
-    /// A case of a `CaseIterable` enum, written as its position.
-    mutating func member<E: CaseIterable>(_: E.Type = E.self) -> E where E.AllCases == [E] { E.allCases[int()] }
+    /// A case of an enum, written as its position.
+    mutating func member<E: PackedCases>(_: E.Type = E.self) -> E { E.order[int()] }
 }
 
 extension ByteWriter {
-    mutating func put<E: CaseIterable & Equatable>(member e: E) where E.AllCases == [E] {
-        put(E.allCases.firstIndex(of: e)!)
-    }
+    mutating func put<E: PackedCases>(member e: E) { put(E.order.firstIndex(of: e)!) }
 }
+
+/// An enum without payloads, packed as its position among its cases (`allCases` makes a new
+/// array at every call: these keep one).
+protocol PackedCases: Equatable {
+    static var order: [Self] { get }
+}
+
+extension TCPState: PackedCases { static let order = allCases }
+extension FinProgress: PackedCases { static let order = allCases }
+extension ResetCause: PackedCases { static let order = allCases }
+extension PeerClosing: PackedCases { static let order = allCases }
+extension WinsockError: PackedCases { static let order = allCases }
 
 extension Socket {
     /// The socket as bytes (its `id` is not written: the table's index is it).
@@ -208,7 +222,8 @@ extension Peer {
         w.put(read)
         w.put(hasReceivedFin)
         w.put(hasReceivedReset)
-        w.put(resetError.map { WinsockError.allCases.firstIndex(of: $0)! + 1 } ?? 0)
+        w.put(resetError != nil)
+        if let e = resetError { w.put(member: e) }
         w.put(member: closing)
         w.put(sent)
         w.put(nextDeparture)
@@ -220,8 +235,7 @@ extension Peer {
         read = r.int()
         hasReceivedFin = r.bool()
         hasReceivedReset = r.bool()
-        let error = r.int()
-        resetError = error == 0 ? nil : WinsockError.allCases[error - 1]
+        if r.bool() { resetError = r.member() }
         closing = r.member()
         sent = r.int()
         nextDeparture = r.instant()
