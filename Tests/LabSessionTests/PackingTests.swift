@@ -91,4 +91,18 @@ struct PackingTests {
         #expect(session.world.sockets[0].state == .timeWait)
         #expect(session.world.sockets[0].peer?.read == 100)
     }
+
+    @Test("bytes appended in runs across chunk boundaries read back in order")
+    func bulkAppend() {
+        var chunked = ChunkedArray<UInt8>()
+        var flat: [UInt8] = []
+        for run in 0..<2_000 {
+            let bytes = (0..<(run % 41)).map { UInt8(truncatingIfNeeded: run &* 31 &+ $0) }
+            chunked.append(contentsOf: bytes)
+            flat += bytes
+        }
+        #expect(flat.count > 3 * 8192)
+        #expect(chunked.count == flat.count)
+        #expect(Array(chunked) == flat)
+    }
 }
