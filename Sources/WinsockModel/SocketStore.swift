@@ -7,16 +7,17 @@
 /// - `sockets[i]` reads a copy of any socket, unpacking it if need be (views, rows, invariants,
 ///   walks over every socket).
 /// - `sockets[live: i]` borrows or changes a socket in place, as the model's rules do many times
-///   a command; the socket must be unpacked. A request unpacks the sockets it may reach from
-///   something stored (`World.unpackReached`: a call's descriptor or protocol-info block, a due
-///   timer or arrival, a peer action, a final cleanup or process exit), and packs, as it ends,
-///   those of its sockets that went idle (`World.packIdleSockets`). An unpacked row is a plain
+///   a command; the socket must be unpacked. What reaches a socket from something stored
+///   unpacks it first (`perform`: the call's descriptor; `socketFromProtocolInfo`: the block's
+///   socket; `fireDueItems`: a due timer or arrival; `peer`; `resetLeakedSockets`: a process's
+///   exit), and a request packs, as it ends, those of its sockets that went idle
+///   (`World.packIdleSockets`). An unpacked row is a plain
 ///   read: one accessor with one `yield` is inlined, one with two is not (measured: 2.6 × the
 ///   instructions per command, from a coroutine frame allocated per read).
 ///
 /// A value like the world's other tables: copies share chunks, and two stores are equal when
 /// they hold equal sockets, however each keeps them.
-public struct SocketStore: Sequence, Sendable {
+public struct SocketStore: RandomAccessCollection, Sendable {
     /// Per socket: ≥ 0, its slot in `unpacked`; < 0, the complement of where its bytes start.
     private var rows = ChunkedArray<Int32>()
     private var unpacked = ChunkedArray<Socket>()
@@ -26,10 +27,8 @@ public struct SocketStore: Sequence, Sendable {
 
     public init() {}
 
-    /// How many sockets were ever made.
-    public var count: Int { rows.count }
-    /// Their indices.
-    public var indices: Range<Int> { 0..<rows.count }
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { rows.count }
 
     /// A copy of the socket at `i`, packed or not.
     public subscript(i: Int) -> Socket {
@@ -94,19 +93,6 @@ public struct SocketStore: Sequence, Sendable {
         var r = ByteReader(store: packed, offset: offset)
         return Socket(unpacking: &r, id: SocketID(rawValue: i + 1))
     }
-
-    public struct Iterator: IteratorProtocol {
-        let store: SocketStore
-        var i = 0
-        public mutating func next() -> Socket? {
-            guard i < store.count else { return nil }
-            defer { i += 1 }
-            return store[i]
-        }
-    }
-
-    public func makeIterator() -> Iterator { Iterator(store: self) }
-    public var underestimatedCount: Int { count }
 }
 
 extension SocketStore: Hashable {

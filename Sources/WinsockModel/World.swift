@@ -197,11 +197,10 @@ extension World {
     // MARK: Mutation helpers that keep change tracking honest
 
     /// Packs the sockets this request looked at that nothing will reach but something stored
-    /// (`SocketStore`, `unpackReached`): no descriptor, nothing queued, waiting or lingering.
+    /// (`SocketStore`): no descriptor, nothing queued, waiting or lingering.
     mutating func packIdleSockets() {
         if looked.isEmpty { return }
-        if !packsIdleSockets { looked.removeAll(keepingCapacity: true); return }
-        for s in looked where !sockets.isPacked(s.index) && World.isIdle(sockets[live: s.index]) {
+        for s in looked where packsIdleSockets && !sockets.isPacked(s.index) && World.isIdle(sockets[live: s.index]) {
             sockets.pack(s.index)
         }
         looked.removeAll(keepingCapacity: true)
